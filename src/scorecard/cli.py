@@ -1,0 +1,118 @@
+"""The ``scorecard`` command line (contract §5): the front door to the package.
+
+Every command takes the warehouse as ``--db URL`` (else ``SCORECARD_DB_URL``, else the SQLite file in
+the project's data folder). With ``--json`` it prints exactly one JSON document on stdout and sends
+everything else to stderr. It exits 0 whenever it could give its answer (a rejected file is an
+answer), 2 when it could not run at all (a missing file, a malformed argument, an unreachable
+warehouse), always with a message rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+app = typer.Typer(
+    help="sti-scorecard: submissions, validation, warehouse, snapshots, bulletins and alerts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="SCORECARD_DB_URL", help="Warehouse SQLAlchemy URL."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def say(message: str) -> None:
+    """Human-readable progress and results: stderr, so that stdout stays machine-readable."""
+    typer.echo(message, err=True)
+
+
+def emit(document: object) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(message: str, as_json: bool = False) -> NoReturn:
+    if as_json:
+        emit({"error": message})
+    say(f"error: {message}")
+    raise typer.Exit(2)
+
+
+def open_warehouse(db: str | None, as_json: bool = False, create: bool = True):
+    """The warehouse engine, created and upgraded on first use so that every command just works."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scorecard import warehouse
+
+    try:
+        eng = warehouse.engine(db)
+        if create and not warehouse.is_initialised(eng):
+            warehouse.init_db(eng)
+        return eng
+    except SQLAlchemyError as exc:
+        fail(f"cannot open the warehouse: {exc.__class__.__name__}: {exc}", as_json)
+
+
+@app.command("init-db")
+def init_db(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Create or upgrade the warehouse and load the catalogs."""
+    from scorecard import warehouse
+    from scorecard.catalog import CatalogError
+
+    eng = open_warehouse(db, as_json, create=False)
+    try:
+        cat = warehouse.init_db(eng)
+    except CatalogError as exc:
+        fail(str(exc), as_json)
+    result = {"database": eng.url.render_as_string(hide_password=True),
+              "units": len(cat.units), "indicators": len(cat.indicators)}
+    if as_json:
+        emit(result)
+    else:
+        say(f"warehouse ready at {result['database']}: "
+            f"{result['units']} units, {result['indicators']} indicators")
+
+
+@app.command("load-targets")
+def load_targets(
+    file: Annotated[Path, typer.Argument(help="Target file: CSV or xlsx with year, unit_code, "
+                                              "indicator_code, target.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load an annual target file; a file with any faulty row is rejected whole."""
+    from scorecard import targets, warehouse
+
+    if not file.is_file():
+        fail(f"{file}: no such file", as_json)
+    eng = open_warehouse(db, as_json)
+    with eng.begin() as conn:
+        try:
+            checked = targets.read(file, warehouse.read_catalog(conn))
+        except targets.TargetFileError as exc:
+            fail(str(exc), as_json)
+        if checked.ok:
+            targets.load(conn, checked)
+    report = checked.report()
+    if as_json:
+        emit(report)
+    elif checked.ok:
+        say(f"{file}: {report['targets']} targets loaded")
+    else:
+        say(f"{file}: rejected, nothing loaded")
+        for error in checked.errors:
+            say(f"  row {error['row']}: {error['message']}")
+    if not checked.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

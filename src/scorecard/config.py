@@ -1,0 +1,69 @@
+"""Settings read from the environment, with the embedded defaults (SQLite in the project's data folder)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULTS_DIR = PACKAGE_DIR / "defaults"
+
+
+def project_dir() -> Path:
+    """The project folder: ``SCORECARD_HOME``, else the checkout this package was installed from."""
+    home = os.environ.get("SCORECARD_HOME")
+    return Path(home).resolve() if home else PACKAGE_DIR.parents[1]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SCORECARD_DATA_DIR") or project_dir() / "data")
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'warehouse.db'}"
+
+
+def db_url(explicit: str | None = None) -> str:
+    """The warehouse URL: ``--db``, else ``SCORECARD_DB_URL``, else the SQLite file in the data folder."""
+    return explicit or os.environ.get("SCORECARD_DB_URL") or default_db_url()
+
+
+def sql_dir() -> Path:
+    return Path(os.environ.get("SCORECARD_SQL_DIR") or project_dir() / "include" / "sql")
+
+
+def expectations_dir() -> Path:
+    return Path(os.environ.get("SCORECARD_EXPECTATIONS_DIR") or project_dir() / "expectations")
+
+
+def catalog_dir() -> Path:
+    """Folder holding ``indicators.csv`` and ``units.csv``; the contract's sample city by default."""
+    return Path(os.environ.get("SCORECARD_CATALOG_DIR") or DEFAULTS_DIR)
+
+
+def quarantine_dir() -> str:
+    return os.environ.get("SCORECARD_QUARANTINE") or str(data_dir() / "quarantine")
+
+
+def output_dir() -> str:
+    return os.environ.get("SCORECARD_OUTPUT") or str(data_dir() / "bulletins")
+
+
+def status_threshold() -> float:
+    """Gap below which a unit is ``lagging`` rather than ``behind`` (contract §4 default 0.10)."""
+    return float(os.environ.get("SCORECARD_STATUS_THRESHOLD", "0.10"))
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    team: list[str] = field(default_factory=list)
+    sender: str = "scorecard@localhost"
+
+
+def mail_settings() -> MailSettings:
+    team = [a.strip() for a in os.environ.get("SCORECARD_TEAM_EMAILS", "data-team@example.org").split(",")]
+    return MailSettings(
+        team=[a for a in team if a],
+        sender=os.environ.get("SCORECARD_MAIL_FROM", "scorecard@localhost"),
+    )

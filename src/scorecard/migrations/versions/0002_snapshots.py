@@ -1,0 +1,62 @@
+"""Immutable, versioned monthly snapshots and the submissions each one used.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "snapshots",
+        sa.Column("snapshot_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("taken_at", sa.DateTime, nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("threshold", sa.Float, nullable=False),
+        sa.UniqueConstraint("period", "version", name="uq_snapshots_period_version"),
+    )
+    op.create_table(
+        "snapshot_rows",
+        sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.snapshot_id"),
+                  primary_key=True),
+        sa.Column("unit_code", sa.String(32), primary_key=True),
+        sa.Column("indicator_code", sa.String(64), primary_key=True),
+        sa.Column("actual", sa.Float),
+        sa.Column("target", sa.Float),
+        sa.Column("completion_rate", sa.Float),
+        sa.Column("expected_rate", sa.Float),
+        sa.Column("gap", sa.Float),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("stale", sa.Boolean),
+        sa.Column("rank", sa.Integer),
+        sa.Column("forecast", sa.Float),
+        sa.Column("baseline", sa.Float),
+        sa.Column("source_month", sa.Integer),
+    )
+    op.create_table(
+        "snapshot_missing_units",
+        sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.snapshot_id"),
+                  primary_key=True),
+        sa.Column("unit_code", sa.String(32), primary_key=True),
+    )
+    op.create_table(
+        "snapshot_inputs",
+        sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.snapshot_id"),
+                  primary_key=True),
+        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"),
+                  primary_key=True),
+    )
+
+
+def downgrade() -> None:
+    for table in ("snapshot_inputs", "snapshot_missing_units", "snapshot_rows", "snapshots"):
+        op.drop_table(table)

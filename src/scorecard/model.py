@@ -1,0 +1,112 @@
+"""What a parsed submission looks like, shared by parsing, validation, loading and reporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from scorecard.vocabulary import Rule, Severity, SubmissionStatus
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of contract §3: a rule id, where it is, and a bilingual message a clerk can act on."""
+
+    rule: Rule
+    message_zh: str
+    message_en: str
+    cell: str | None = None
+    line: int | None = None
+    indicator_code: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": str(self.rule),
+            "cell": self.cell,
+            "line": self.line,
+            "indicator_code": self.indicator_code,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Problem:
+        zh, _, en = data["message"].partition(" / ")
+        return cls(Rule(data["rule"]), zh, en, data.get("cell"), data.get("line"),
+                   data.get("indicator_code"))
+
+
+@dataclass
+class ReportedValue:
+    """One indicator row of a submission, already converted to the catalog's measure unit.
+
+    ``value`` is the figure the warehouse keeps: for a ratio, 100 × numerator / denominator.
+    ``cells`` maps a field (``value``, ``numerator``, ``denominator``, ``indicator_code``,
+    ``measure_unit``) to its workbook cell (``D12``); ``line`` is the CSV line.
+    """
+
+    indicator_code: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = None
+    cells: dict[str, str] = field(default_factory=dict)
+    line: int | None = None
+
+    def where(self, field_name: str = "value") -> dict:
+        """``cell``/``line`` keyword arguments locating ``field_name`` of this row."""
+        return {"cell": self.cells.get(field_name) or self.cells.get("indicator_code"), "line": self.line}
+
+
+@dataclass
+class ParsedSubmission:
+    """One unit's report for one month, as read from a workbook or from one group of a CSV."""
+
+    file: str
+    form: Literal["xlsx", "csv"]
+    unit_code: str | None = None
+    period: str | None = None
+    submitted_at: datetime | None = None
+    contact: str | None = None
+    sheet: str | None = None
+    rows: list[ReportedValue] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == Severity.WARNING]
+
+    @property
+    def status(self) -> SubmissionStatus:
+        return SubmissionStatus.REJECTED if self.errors else SubmissionStatus.ACCEPTED
+
+    @property
+    def year(self) -> int | None:
+        return int(self.period[:4]) if self.period else None
+
+    @property
+    def month(self) -> int | None:
+        return int(self.period[5:7]) if self.period else None
+
+    def verdict(self, status: SubmissionStatus | None = None) -> dict:
+        """The JSON answer of contract §5 for this submission."""
+        return {
+            "file": self.file,
+            "status": str(status or self.status),
+            "unit_code": self.unit_code,
+            "period": self.period,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }

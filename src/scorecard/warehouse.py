@@ -1,0 +1,79 @@
+"""The warehouse: engine, Alembic migrations, SQL statements from ``include/sql`` and catalog loading."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from scorecard import catalog as catalog_mod
+from scorecard import config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+@cache
+def engine(url: str | None = None) -> Engine:
+    """One engine per URL; an SQLite file's folder is created on first use."""
+    url = config.db_url(url)
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("pragma foreign_keys = on")
+            cursor.execute("pragma journal_mode = wal")
+            cursor.close()
+
+        return eng
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@cache
+def sql(name: str) -> sa.TextClause:
+    """The statement ``include/sql/<name>.sql``, with its named parameters bound at execution."""
+    return sa.text((config.sql_dir() / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def migrate(eng: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    alembic_cfg = Config()
+    alembic_cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with eng.begin() as conn:
+        alembic_cfg.attributes["connection"] = conn
+        command.upgrade(alembic_cfg, "head")
+
+
+def load_catalog(conn: Connection, cat: catalog_mod.Catalog) -> None:
+    """Insert or refresh the catalog's units and indicators."""
+    conn.execute(sql("upsert_unit"), [u.as_row() for u in cat.units.values()])
+    conn.execute(sql("upsert_indicator"), [i.as_row() for i in cat.indicators.values()])
+
+
+def init_db(eng: Engine, cat: catalog_mod.Catalog | None = None) -> catalog_mod.Catalog:
+    """Create or upgrade the warehouse and load the catalogs (the configured ones by default)."""
+    cat = cat or catalog_mod.load_files()
+    migrate(eng)
+    with eng.begin() as conn:
+        load_catalog(conn, cat)
+    return cat
+
+
+def read_catalog(conn: Connection) -> catalog_mod.Catalog:
+    """The catalog as the warehouse holds it."""
+    indicators = [catalog_mod.indicator_from_row(dict(r._mapping))
+                  for r in conn.execute(sql("select_indicators"))]
+    units = [catalog_mod.unit_from_row(dict(r._mapping)) for r in conn.execute(sql("select_units"))]
+    return catalog_mod.build(indicators, units)
+
+
+def is_initialised(eng: Engine) -> bool:
+    return sa.inspect(eng).has_table("indicators")
