@@ -50,7 +50,10 @@ class ReportedValue:
 
     ``value`` is the figure the warehouse keeps: for a ratio, 100 × numerator / denominator.
     ``cells`` maps a field (``value``, ``numerator``, ``denominator``, ``indicator_code``,
-    ``measure_unit``) to its workbook cell (``D12``); ``line`` is the CSV line.
+    ``measure_unit``) to its workbook cell (``D12``); ``line`` is the CSV line. ``invalid_fields``
+    names the fields the parser already reported a problem for (``not_a_number`` …, or
+    ``indicator_code`` for an unknown or inapplicable indicator): later checks skip them.
+    A row is present only when the unit reported something in it (a value, numerator or denominator).
     """
 
     indicator_code: str
@@ -60,6 +63,7 @@ class ReportedValue:
     note: str | None = None
     cells: dict[str, str] = field(default_factory=dict)
     line: int | None = None
+    invalid_fields: set[str] = field(default_factory=set)
 
     def where(self, field_name: str = "value") -> dict:
         """``cell``/``line`` keyword arguments locating ``field_name`` of this row."""
