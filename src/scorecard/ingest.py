@@ -100,6 +100,15 @@ def _waves(files: list[tuple[sources.FileBytes, list[ParsedSubmission]]]):
         yield wave
 
 
+def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
+                duplicate_of: int | None = None) -> int:
+    """Record a received file (in receiving order); returns its id."""
+    return conn.execute(sql("insert_received_file"), {
+        "uri": file.uri, "sha256": file.sha256, "size_bytes": len(file.data),
+        "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
+    }).scalar_one()
+
+
 class Loader:
     """Writes received files and their submissions into the warehouse on one connection."""
 
@@ -109,10 +118,7 @@ class Loader:
         self.quarantine_root = quarantine_root
 
     def record_file(self, file: sources.FileBytes, outcome: str, duplicate_of: int | None = None) -> int:
-        return self.conn.execute(sql("insert_received_file"), {
-            "uri": file.uri, "sha256": file.sha256, "size_bytes": len(file.data),
-            "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
-        }).scalar_one()
+        return record_file(self.conn, file, outcome, duplicate_of)
 
     def original_of(self, sha256: str) -> int | None:
         return self.conn.execute(sql("select_original_file"), {"sha256": sha256}).scalar()
@@ -262,3 +268,30 @@ def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
     if conn is not None:
         validation.check_history(conn, subs, catalog)
     return subs
+
+
+def load_dropped_targets(engine: Engine, inbox: str) -> list[dict]:
+    """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
+
+    Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
+    is recorded as received so that it is not taken again until its bytes change.
+    """
+    from scorecard import targets
+
+    with engine.connect() as conn:
+        received = {(r.uri, r.sha256) for r in conn.execute(sql("select_received_files"))}
+    reports = []
+    for uri in sources.list_target_files(inbox):
+        file = sources.read(uri)
+        if (uri, file.sha256) in received:
+            continue
+        with engine.begin() as conn:
+            try:
+                checked = targets.read_bytes(uri, file.data, read_catalog(conn))
+            except targets.TargetFileError as exc:
+                checked = targets.TargetFile(uri, errors=[{"row": None, "message": str(exc)}])
+            if checked.ok:
+                targets.load(conn, checked)
+            record_file(conn, file, "targets" if checked.ok else "targets_rejected")
+        reports.append(checked.report())
+    return reports

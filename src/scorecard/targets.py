@@ -47,16 +47,15 @@ class TargetFileError(ValueError):
     """A target file that cannot be read at all."""
 
 
-def _rows(path: Path) -> list[list[object]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+def _rows(name: str, raw: bytes) -> list[list[object]]:
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         from python_calamine import CalamineWorkbook
 
         try:
-            book = CalamineWorkbook.from_path(str(path))
+            book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
             return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for corrupt files
-            raise TargetFileError(f"{path}: not a readable workbook ({exc})") from exc
-    raw = path.read_bytes()
+            raise TargetFileError(f"{name}: not a readable workbook ({exc})") from exc
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -64,7 +63,7 @@ def _rows(path: Path) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise TargetFileError(f"{path}: neither UTF-8 nor GB18030 text")
+        raise TargetFileError(f"{name}: neither UTF-8 nor GB18030 text")
     return [list(r) for r in csv.reader(io.StringIO(text))]
 
 
@@ -73,9 +72,14 @@ def _error(row: int, message_zh: str, message_en: str, **where: object) -> dict:
 
 
 def read(path: Path, cat: Catalog) -> TargetFile:
-    """Read and check a target file; every faulty row is reported, naming its row number."""
-    result = TargetFile(str(path))
-    rows = _rows(path)
+    """Read and check a local target file; every faulty row is reported, naming its row number."""
+    return read_bytes(str(path), path.read_bytes(), cat)
+
+
+def read_bytes(name: str, data: bytes, cat: Catalog) -> TargetFile:
+    """Check the target file ``name`` whose content is ``data``."""
+    result = TargetFile(name)
+    rows = _rows(name, data)
     if not rows:
         result.errors.append(_error(1, "文件为空", "the file is empty"))
         return result
