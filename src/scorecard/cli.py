@@ -114,5 +114,89 @@ def load_targets(
         raise typer.Exit(1)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def _print_verdict(verdict: dict) -> None:
+    where = ", ".join(v for v in (verdict["unit_code"], verdict["period"]) if v)
+    say(f"{verdict['file']}: {verdict['status']}" + (f" ({where})" if where else ""))
+    for kind, problems in (("error", verdict["errors"]), ("warning", verdict["warnings"])):
+        for p in problems:
+            place = p["cell"] or (f"line {p['line']}" if p["line"] else "")
+            label = " ".join(x for x in (place, p["indicator_code"] or "") if x)
+            say(f"  {kind} [{p['rule']}] {label + ': ' if label else ''}{p['message']}")
+
+
+def _validation_warehouse(db: str | None):
+    """The warehouse to check history against: the one named, or the default one if it exists."""
+    from scorecard import config
+
+    if db:
+        return db
+    return config.default_db_url() if (config.data_dir() / "warehouse.db").exists() else None
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="A submission workbook (.xlsx) or CSV file.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give the verdict the pipeline would give FILE, loading nothing.
+
+    Without a warehouse it uses the default catalogs and skips the checks that need history.
+    """
+    from scorecard import catalog as catalog_mod
+    from scorecard import ingest, warehouse
+
+    if not file.is_file():
+        fail(f"{file}: no such file", as_json)
+    url = _validation_warehouse(db)
+    if url is None:
+        subs = ingest.validate_file(str(file), catalog_mod.load_files())
+    else:
+        eng = open_warehouse(url, as_json)
+        with eng.connect() as conn:
+            subs = ingest.validate_file(str(file), warehouse.read_catalog(conn), conn)
+    verdicts = [s.verdict() for s in subs]
+    if len(verdicts) == 1:
+        document = verdicts[0]
+    else:
+        rejected = any(v["status"] == "rejected" for v in verdicts)
+        document = {
+            "file": str(file), "status": "rejected" if rejected else "accepted",
+            "unit_code": None, "period": None,
+            "errors": [e for v in verdicts for e in v["errors"]],
+            "warnings": [w for v in verdicts for w in v["warnings"]],
+            "submissions": verdicts,
+        }
+    if as_json:
+        emit(document)
+    else:
+        for verdict in verdicts:
+            _print_verdict(verdict)
+
+
+@app.command()
+def ingest(
+    inbox: Annotated[str, typer.Argument(help="Inbox folder or ObjectStoragePath URL (s3://…, sftp://…).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Receive every file of INBOX not yet received, in path order: validate, load or quarantine."""
+    from scorecard import ingest as ingest_mod
+    from scorecard import sources
+
+    if not sources.is_url(inbox) and not Path(inbox).is_dir():
+        fail(f"{inbox}: no such folder", as_json)
+    eng = open_warehouse(db, as_json)
+    target_reports = ingest_mod.load_dropped_targets(eng, inbox)
+    pending = ingest_mod.pending_files(eng, inbox)
+    with typer.progressbar(length=len(pending), label="ingesting", file=sys.stderr) as bar:
+        report = ingest_mod.ingest_files(eng, pending, progress=bar.update)
+    if as_json:
+        emit(report.as_json())
+        return
+    for target_report in target_reports:
+        say(f"{target_report['file']}: targets {target_report['status']}")
+    for entry in report.entries:
+        _print_verdict(entry)
+    counts = report.counts()
+    say(f"{len(pending)} files: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
