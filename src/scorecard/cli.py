@@ -200,3 +200,34 @@ def ingest(
         _print_verdict(entry)
     counts = report.counts()
     say(f"{len(pending)} files: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+
+
+@app.command()
+def template(
+    unit: Annotated[str, typer.Option("--unit", help="Unit code, such as C03.")],
+    period: Annotated[str, typer.Option("--period", help="Report month, YYYY-MM.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Workbook to write "
+                                                          "(default ./<unit>_<period>.xlsx).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the blank submission form of one unit for one month."""
+    from scorecard import forms, warehouse
+    from scorecard.parsing import normalise_period
+
+    month = normalise_period(period)
+    if month is None:
+        fail(f"period {period!r} is not a month such as 2026-10", as_json)
+    eng = open_warehouse(db, as_json)
+    with eng.connect() as conn:
+        cat = warehouse.read_catalog(conn)
+    try:
+        indicators = forms.template_indicators(cat, unit)
+        path = forms.write_template(cat, unit, month, out or Path(f"{unit}_{month}.xlsx"))
+    except (ValueError, OSError) as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit({"file": str(path), "unit_code": unit, "period": month,
+              "indicators": [i.code for i in indicators]})
+    else:
+        say(f"{path}: blank form for {unit}, {month}, {len(indicators)} indicators")

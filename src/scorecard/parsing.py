@@ -164,6 +164,12 @@ def _period(raw: object) -> tuple[int, int] | None:
     return year, month
 
 
+def normalise_period(raw: object) -> str | None:
+    """``YYYY-MM`` for any period spelling the contract accepts (from 2000-01 on), else None."""
+    parsed = _period(raw)
+    return f"{parsed[0]:04d}-{parsed[1]:02d}" if parsed and parsed[0] >= 2000 else None
+
+
 def _timestamp(raw: object) -> datetime | None:
     """``submitted_at`` from ISO text or an Excel date; an aware time becomes naive UTC."""
     if isinstance(raw, datetime):

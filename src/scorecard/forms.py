@@ -1,0 +1,112 @@
+"""The blank submission form (contract §2.1): one workbook per unit and period, read back by ``parsing``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scorecard.catalog import Catalog, Indicator
+from scorecard.parsing import normalise_period
+from scorecard.vocabulary import Kind
+
+SHEET = "填报表"
+META_ROWS = (
+    ("单位代码", "unit_code"), ("报告期", "period"), ("填报时间", "submitted_at"), ("填报人", "contact"),
+)
+HEADER_ROW = len(META_ROWS) + 2
+COLUMNS = (  # (label the parser reads or ignores, width)
+    ("指标代码", 22), ("指标名称", 36), ("计量单位", 10), ("数值", 16), ("分子", 16), ("分母", 16),
+    ("备注", 24), ("是否必报", 10), ("英文名称 (English name)", 48),
+)
+NUMBER_FORMATS = {"万元": "#,##0.00", "万平方米": "#,##0.00", "%": "0.00"}
+COUNT_FORMAT = "#,##0"
+HEADER_FILL = "1F4E78"
+UNUSED_FILL = "E7E6E6"
+
+
+def template_indicators(catalog: Catalog, unit_code: str) -> list[Indicator]:
+    """The indicators on ``unit_code``'s form: those that apply to its unit type, in catalog order."""
+    unit = catalog.units.get(unit_code)
+    if unit is None:
+        known = ", ".join(sorted(catalog.units))
+        raise ValueError(f"unknown unit_code {unit_code!r}; the unit catalog holds {known}")
+    return catalog.applicable(unit)
+
+
+def write_template(catalog: Catalog, unit_code: str, period: str, path: Path) -> Path:
+    """Write the blank form of ``unit_code`` for ``period`` (``YYYY-MM``) to ``path`` and return it."""
+    from openpyxl import Workbook
+
+    indicators = template_indicators(catalog, unit_code)
+    month = normalise_period(period)
+    if month is None:
+        raise ValueError(f"period {period!r} is not a month such as 2026-10")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    _metadata(sheet, unit_code, catalog.units[unit_code].name_zh, month)
+    _header(sheet)
+    for offset, indicator in enumerate(indicators, start=1):
+        _indicator_row(sheet, HEADER_ROW + offset, indicator)
+    _validation(sheet, len(indicators))
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _metadata(sheet, unit_code: str, unit_name: str, period: str) -> None:
+    from openpyxl.styles import Font
+
+    values = {"unit_code": unit_code, "period": period}
+    for row, (label, key) in enumerate(META_ROWS, start=1):
+        sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
+        cell = sheet.cell(row=row, column=2, value=values.get(key))
+        cell.number_format = "@" if key != "submitted_at" else "yyyy-mm-dd hh:mm"
+    sheet.cell(row=1, column=3, value=unit_name)
+    sheet.cell(row=3, column=3, value="如 2026-10-05 10:30 / e.g. 2026-10-05 10:30")
+
+
+def _header(sheet) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    for column, (label, width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
+    from openpyxl.styles import PatternFill
+
+    number_format = NUMBER_FORMATS.get(indicator.measure_unit, COUNT_FORMAT)
+    ratio = indicator.kind == Kind.RATIO
+    texts = (indicator.code, indicator.name_zh, indicator.measure_unit)
+    for column, text in enumerate(texts, start=1):
+        sheet.cell(row=row, column=column, value=text).number_format = "@"
+    for column in (4, 5, 6):
+        cell = sheet.cell(row=row, column=column)
+        used = (column != 4) == ratio
+        cell.number_format = number_format if column == 4 else NUMBER_FORMATS["万元"]
+        if not used:
+            cell.fill = PatternFill("solid", fgColor=UNUSED_FILL)
+    if ratio:
+        sheet.cell(row=row, column=7, value="按分子、分母（万元，本年累计）填报，比重自动计算")
+    sheet.cell(row=row, column=8, value="必报" if indicator.required else "选报")
+    sheet.cell(row=row, column=9, value=indicator.name_en)
+
+
+def _validation(sheet, count: int) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if not count:
+        return
+    rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                          showErrorMessage=True, errorTitle="数值无效 / invalid value",
+                          error="请填写不小于 0 的数字 / enter a number of at least 0")
+    first, last = HEADER_ROW + 1, HEADER_ROW + count
+    rule.add(f"D{first}:F{last}")
+    sheet.add_data_validation(rule)
