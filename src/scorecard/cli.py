@@ -231,3 +231,64 @@ def template(
               "indicators": [i.code for i in indicators]})
     else:
         say(f"{path}: blank form for {unit}, {month}, {len(indicators)} indicators")
+
+
+@app.command("snapshot")
+def snapshot(
+    period: Annotated[str, typer.Option("--period", help="Month to snapshot, YYYY-MM.")],
+    show_diff: Annotated[bool, typer.Option("--diff", help="Print what changed between the last two "
+                                                           "versions instead.")] = False,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Gap below -X is lagging "
+                                                                        "(default 0.10).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take the snapshot of a month (or return its unchanged latest version) and print it."""
+    from scorecard import snapshots
+
+    eng = open_warehouse(db, as_json)
+    try:
+        snap = snapshots.take(eng, period, threshold)
+        if show_diff:
+            with eng.connect() as conn:
+                changes = snapshots.diff(conn, snap.period)
+    except snapshots.SnapshotError as exc:
+        fail(str(exc), as_json)
+    if show_diff:
+        if as_json:
+            emit(changes)
+        else:
+            say(f"{snap.period}: v{changes['from_version']} -> v{changes['to_version']}, "
+                f"{len(changes['changes'])} rows changed")
+        return
+    if as_json:
+        emit(snap.as_json())
+    else:
+        behind = sum(r.status in ("behind", "lagging") for r in snap.rows)
+        say(f"snapshot {snap.period} v{snap.version}: {len(snap.rows)} rows, {behind} behind or lagging, "
+            f"missing units: {', '.join(snap.missing_units) or 'none'}")
+
+
+@app.command("report")
+def report(
+    period: Annotated[str, typer.Option("--period", help="Month of the bulletin, YYYY-MM.")],
+    version: Annotated[int | None, typer.Option("--version", help="Snapshot version (default: "
+                                                                  "the latest).")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Output folder or URL.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the bulletin (Excel workbook and HTML page) of a month's snapshot."""
+    from scorecard import reports, snapshots
+
+    eng = open_warehouse(db, as_json)
+    try:
+        files = reports.write_bulletin(eng, period, version, out, lang)
+    except (snapshots.SnapshotError, reports.ReportError) as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit({"period": period, "files": files})
+    else:
+        for name in files:
+            say(f"wrote {name}")

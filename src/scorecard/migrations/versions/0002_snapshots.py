@@ -1,4 +1,7 @@
-"""Immutable, versioned monthly snapshots and the submissions each one used.
+"""Immutable, versioned monthly snapshots, the submissions each one used, and the indicators' monthly shares.
+
+``indicator_shares`` holds each indicator's cumulative share s_m of the annual flow for months 1..12
+(the profile, or m / 12 when linear), so that the snapshot arithmetic stays one portable SQL statement.
 
 Revision ID: 0002
 Revises: 0001
@@ -14,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "indicator_shares",
+        sa.Column("indicator_code", sa.String(64), sa.ForeignKey("indicators.indicator_code"),
+                  primary_key=True),
+        sa.Column("month", sa.Integer, primary_key=True),
+        sa.Column("share", sa.Float, nullable=False),
+    )
     op.create_table(
         "snapshots",
         sa.Column("snapshot_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -58,5 +68,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("snapshot_inputs", "snapshot_missing_units", "snapshot_rows", "snapshots"):
+    for table in ("snapshot_inputs", "snapshot_missing_units", "snapshot_rows", "snapshots",
+                  "indicator_shares"):
         op.drop_table(table)

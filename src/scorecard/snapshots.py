@@ -1,0 +1,248 @@
+"""Monthly snapshots (contract §4): immutable, versioned per period, computed set-based in SQL.
+
+``take`` computes a period's figures with ``include/sql/compute_snapshot_rows.sql`` and stores them as a
+new version only when its inputs changed (the in-force submissions it used, the year's targets, the
+threshold and the catalog definitions the arithmetic reads); otherwise it returns the latest version.
+Rows are ordered by indicator_code, then unit_code, with the CITY row last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Connection, Engine
+
+from scorecard import config
+from scorecard.catalog import Catalog
+from scorecard.vocabulary import CITY
+
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
+               "gap", "status", "stale", "rank", "forecast")
+FIGURES = ("actual", "target", "completion_rate", "expected_rate", "gap", "status", "stale", "rank",
+           "forecast")
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be taken: malformed or future period, or no targets for its year."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One (unit, indicator) row of a snapshot; ``baseline`` (stock only) and ``source_month`` are extra."""
+
+    unit_code: str
+    indicator_code: str
+    actual: float | None
+    target: float | None
+    completion_rate: float | None
+    expected_rate: float | None
+    gap: float | None
+    status: str
+    stale: bool | None
+    rank: int | None
+    forecast: float | None
+    baseline: float | None = None
+    source_month: int | None = None
+
+    def as_json(self) -> dict:
+        return {name: getattr(self, name) for name in JSON_FIELDS}
+
+
+@dataclass
+class Snapshot:
+    period: str
+    version: int
+    snapshot_id: int
+    taken_at: datetime
+    missing_units: list[str]
+    rows: list[Row]
+    threshold: float
+    inputs: list[int] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def month(self) -> int:
+        return int(self.period[5:7])
+
+    def as_json(self) -> dict:
+        """The document of contract §5 ``scorecard snapshot --json``."""
+        return {"period": self.period, "version": self.version, "missing_units": list(self.missing_units),
+                "rows": [r.as_json() for r in self.rows]}
+
+    def row(self, unit_code: str, indicator_code: str) -> Row | None:
+        return next((r for r in self.rows if r.unit_code == unit_code and r.indicator_code == indicator_code),
+                    None)
+
+
+def parse_period(period: str, today: date | None = None) -> tuple[int, int]:
+    """``(year, month)`` of a ``YYYY-MM`` period that is not later than today's month."""
+    match = PERIOD_RE.match(str(period).strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise SnapshotError(f"period {period!r} is not a month written YYYY-MM (2000-01 or later)")
+    year, month = int(match.group(1)), int(match.group(2))
+    today = today or date.today()
+    if (year, month) > (today.year, today.month):
+        raise SnapshotError(f"period {period} is in the future (today is {today.isoformat()})")
+    return year, month
+
+
+def _sql(name: str):
+    from scorecard.warehouse import sql
+
+    return sql(name)
+
+
+def _refresh_shares(conn: Connection, cat: Catalog) -> None:
+    conn.execute(_sql("upsert_snapshot_indicator_share"), [
+        {"indicator_code": i.code, "month": m, "share": i.share(m)}
+        for i in cat.indicators.values() for m in range(1, 13)
+    ])
+
+
+def _row(mapping: dict) -> Row:
+    data = {name: mapping[name] for name in Row.__dataclass_fields__}
+    data["stale"] = None if data["stale"] is None else bool(data["stale"])
+    return Row(**data)
+
+
+def _fingerprint(inputs: list[int], targets: list[tuple], threshold: float, cat: Catalog) -> str:
+    document = {
+        "inputs": sorted(inputs),
+        "targets": [list(t) for t in targets],
+        "threshold": threshold,
+        "indicators": sorted((i.code, str(i.kind), i.profile) for i in cat.indicators.values()),
+        "units": sorted(cat.units),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _compute(conn: Connection, year: int, month: int, threshold: float) -> tuple[list[Row], set[int]]:
+    """The rows of contract §4 and the ids of the submissions whose figures they use."""
+    result = conn.execute(_sql("compute_snapshot_rows"),
+                          {"year": year, "month": month, "threshold": threshold}).mappings().all()
+    used = {r[key] for r in result for key in ("source_submission_id", "baseline_submission_id")
+            if r[key] is not None}
+    return [_row(dict(r)) for r in result], used
+
+
+def _store(conn: Connection, snap: Snapshot, fingerprint: str) -> int:
+    snapshot_id = conn.execute(_sql("insert_snapshot"), {
+        "period": snap.period, "version": snap.version, "taken_at": snap.taken_at,
+        "fingerprint": fingerprint, "threshold": snap.threshold,
+    }).scalar_one()
+    conn.execute(_sql("insert_snapshot_row"),
+                 [{"snapshot_id": snapshot_id, **asdict(r)} for r in snap.rows])
+    if snap.missing_units:
+        conn.execute(_sql("insert_snapshot_missing_unit"),
+                     [{"snapshot_id": snapshot_id, "unit_code": u} for u in snap.missing_units])
+    if snap.inputs:
+        conn.execute(_sql("insert_snapshot_input"),
+                     [{"snapshot_id": snapshot_id, "submission_id": s} for s in snap.inputs])
+    return snapshot_id
+
+
+def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> Snapshot:
+    from scorecard.warehouse import read_catalog
+
+    targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year})]
+    if not targets:
+        raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
+    cat = read_catalog(conn)
+    _refresh_shares(conn, cat)
+    rows, used = _compute(conn, year, month, threshold)
+    present = conn.execute(_sql("select_snapshot_period_submissions"), {"year": year, "month": month}).all()
+    missing = [unit for unit, submission in present if submission is None]
+    inputs = sorted(used | {submission for _, submission in present if submission is not None})
+    fingerprint = _fingerprint(inputs, targets, threshold, cat)
+    last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
+    if last is not None and last["fingerprint"] == fingerprint:
+        return _loaded(conn, last)
+    snap = Snapshot(period, (last["version"] if last else 0) + 1, 0, datetime.now(UTC).replace(tzinfo=None),
+                    missing, rows, threshold, inputs)
+    snap.snapshot_id = _store(conn, snap, fingerprint)
+    return snap
+
+
+def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Snapshot:
+    """The snapshot of ``period``: the latest version if its inputs are unchanged, else version n+1."""
+    from sqlalchemy.exc import IntegrityError
+
+    year, month = parse_period(period, today)
+    period = f"{year:04d}-{month:02d}"
+    threshold = config.status_threshold() if threshold is None else float(threshold)
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                return _take_once(conn, period, year, month, threshold)
+        except IntegrityError:
+            if attempt == 2:  # another process keeps winning the race for the next version
+                raise
+    raise AssertionError("unreachable")
+
+
+def _loaded(conn: Connection, head) -> Snapshot:
+    rows = [_row(dict(r)) for r in
+            conn.execute(_sql("select_snapshot_rows"), {"snapshot_id": head["snapshot_id"]}).mappings()]
+    missing = list(conn.execute(_sql("select_snapshot_missing_units"),
+                                {"snapshot_id": head["snapshot_id"]}).scalars())
+    inputs = list(conn.execute(_sql("select_snapshot_inputs"),
+                               {"snapshot_id": head["snapshot_id"]}).scalars())
+    return Snapshot(head["period"], head["version"], head["snapshot_id"], head["taken_at"], missing, rows,
+                    head["threshold"], inputs)
+
+
+def latest(conn: Connection, period: str) -> Snapshot | None:
+    """The latest stored version of ``period``, or None when it was never taken."""
+    head = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
+    return _loaded(conn, head) if head else None
+
+
+def load(conn: Connection, period: str, version: int) -> Snapshot | None:
+    """Version ``version`` of ``period``, or None."""
+    head = conn.execute(_sql("select_snapshot"), {"period": period, "version": version}).mappings().first()
+    return _loaded(conn, head) if head else None
+
+
+def diff(conn: Connection, period: str) -> dict:
+    """What changed between the last two versions of ``period``: rows added, removed or refigured."""
+    heads = conn.execute(_sql("select_snapshot_versions"), {"period": period}).mappings().fetchmany(2)
+    if not heads:
+        raise SnapshotError(f"no snapshot of {period} has been taken")
+    after = _loaded(conn, heads[0])
+    before = _loaded(conn, heads[1]) if len(heads) > 1 else None
+    old = {(r.unit_code, r.indicator_code): r for r in before.rows} if before else {}
+    new = {(r.unit_code, r.indicator_code): r for r in after.rows}
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        a = {f: getattr(old[key], f) for f in FIGURES} if key in old else None
+        b = {f: getattr(new[key], f) for f in FIGURES} if key in new else None
+        if a != b:
+            changes.append({"unit_code": key[0], "indicator_code": key[1], "before": a, "after": b})
+    return {
+        "period": period,
+        "from_version": before.version if before else None,
+        "to_version": after.version,
+        "missing_units": {"before": before.missing_units if before else None, "after": after.missing_units},
+        "changes": changes,
+    }
+
+
+def history(conn: Connection, unit_code: str, indicator_code: str, year: int) -> list[dict]:
+    """Month by month of ``year``: the row of (unit, indicator) in each month's latest snapshot version."""
+    result = conn.execute(_sql("select_snapshot_history"), {
+        "period_pattern": f"{year:04d}-%", "unit_code": unit_code, "indicator_code": indicator_code,
+    }).mappings()
+    return [{"month": int(r["period"][5:7]), **dict(r)} for r in result]
+
+
+def city_history(conn: Connection, indicator_code: str, year: int) -> list[dict]:
+    """The CITY row of ``indicator_code`` month by month of ``year``."""
+    return history(conn, CITY, indicator_code, year)
