@@ -12,7 +12,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, parsing, quarantine, sources, validation
@@ -22,6 +24,15 @@ from scorecard.vocabulary import SubmissionStatus
 from scorecard.warehouse import read_catalog, sql
 
 CHUNK_SIZE = 500
+
+
+@cache
+def _period_submissions() -> sa.TextClause:
+    """``select_period_submissions`` with its date-time typed (SQLite hands back text otherwise)."""
+    return sql("select_period_submissions").columns(
+        sa.column("received", sa.Integer), sa.column("submission_id", sa.Integer),
+        sa.column("submitted_at", sa.DateTime),
+    )
 
 
 @dataclass
@@ -157,7 +168,7 @@ class Loader:
         current = None
         version = None
         if sub.unit_code and sub.period:
-            current = self.conn.execute(sql("select_period_submissions"), {
+            current = self.conn.execute(_period_submissions(), {
                 "unit_code": sub.unit_code, "period": sub.period, "in_force": True,
             }).one()
             version = current.received + 1
