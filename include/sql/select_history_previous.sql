@@ -1,4 +1,4 @@
--- One row per in-force accepted submission before :before of the given units and per stock indicator it
+-- One row per in-force accepted submission before the given period of the given units and per stock indicator it
 -- reported (one row with a null indicator when it reported none): the previous month a stock is compared with
 -- (large_change).
 with in_force as (
