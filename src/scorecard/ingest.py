@@ -27,7 +27,7 @@ CHUNK_SIZE = 500
 
 
 @cache
-def _period_submissions() -> sa.TextClause:
+def _period_submissions() -> sa.TextualSelect:
     """``select_period_submissions`` with its date-time typed (SQLite hands back text otherwise)."""
     return sql("select_period_submissions").columns(
         sa.column("received", sa.Integer), sa.column("submission_id", sa.Integer),
