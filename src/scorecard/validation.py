@@ -1,12 +1,12 @@
-"""Data rules of contract §3: value rules as Great Expectations suites, cross-period rules against the warehouse.
+"""Data rules of contract §3: value rules as GX suites, cross-period rules against the warehouse.
 
 ``check_data`` runs every suite under ``expectations/`` once over all rows of a batch of submissions and maps
 each failing row back to its submission. ``check_history`` compares a batch with the in-force accepted
 submissions the warehouse already holds for other months. Both append ``Problem``s to the submissions.
 
-Submissions of one batch are compared with the warehouse only, never with each other: the loader checks and
-loads in path order, so a month loaded earlier in a run is already in the warehouse when a later one is checked;
-a caller that checks a whole batch before loading any of it gets the warehouse's verdict alone.
+Submissions of one batch are compared with the warehouse only, never with each other: the loader checks
+and loads in path order, so a month loaded earlier in a run is already in the warehouse when a later one is
+checked; a caller that checks a whole batch before loading any of it gets the warehouse's verdict alone.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class SuiteError(ValueError):
 
 
 def check_data(submissions: list[ParsedSubmission], catalog: Catalog, suites_dir: Path | None = None) -> None:
-    """Run every suite of ``suites_dir`` once over all rows of ``submissions``; append each failure as a Problem."""
+    """Run each suite of ``suites_dir`` once over all rows of ``submissions``; append failures as Problems."""
     suites = load_suites(suites_dir or config.expectations_dir())
     frame = rows_frame(submissions, catalog)
     if frame.empty or not suites:
@@ -78,7 +78,7 @@ def check_data(submissions: list[ParsedSubmission], catalog: Catalog, suites_dir
 
 
 def load_suites(folder: Path) -> list[Any]:
-    """Every ``*.json`` suite of ``folder``, in name order, read afresh (editing a file changes the verdict)."""
+    """Every ``*.json`` suite of ``folder`` in name order, read afresh: editing a file changes the verdict."""
     import great_expectations as gx
 
     suites = []
@@ -98,7 +98,7 @@ def _check_meta(path: Path, meta: Mapping[str, Any]) -> None:
 
 
 def rows_frame(submissions: list[ParsedSubmission], catalog: Catalog) -> pd.DataFrame:
-    """One row per reported row of known indicator: numbers the parser flagged are null, their ``*_valid`` false."""
+    """One row per reported row of a known indicator; a number the parser flagged is null and not valid."""
     import pandas as pd
 
     records = [
@@ -274,9 +274,11 @@ def _cumulative(submission: ParsedSubmission, row: ReportedValue, indicator: Ind
         above = [(f, old) for f, old in known if f.month < submission.month and old > new + _tolerance(old)]
         below = [(f, old) for f, old in known if f.month > submission.month and old < new - _tolerance(old)]
         if above:
-            problems.append(_decrease(row, field_name, new, *max(above, key=lambda h: h[0].month), earlier=True))
+            nearest = max(above, key=lambda h: h[0].month)
+            problems.append(_decrease(row, field_name, new, *nearest, earlier=True))
         if below:
-            problems.append(_decrease(row, field_name, new, *min(below, key=lambda h: h[0].month), earlier=False))
+            nearest = min(below, key=lambda h: h[0].month)
+            problems.append(_decrease(row, field_name, new, *nearest, earlier=False))
     return problems
 
 
@@ -293,7 +295,8 @@ def _decrease(row: ReportedValue, field_name: str, new: float, other: _Figure, o
               f"{_fmt(old)}；累计数不应减少，请核实")
         en = (f"year-to-date {en_field} {_fmt(new)} of {row.indicator_code} is above {_fmt(old)} accepted "
               f"for the later month {other.period}; a cumulative figure cannot decrease")
-    return Problem(Rule.CUMULATIVE_DECREASE, zh, en, indicator_code=row.indicator_code, **row.where(field_name))
+    return Problem(Rule.CUMULATIVE_DECREASE, zh, en, indicator_code=row.indicator_code,
+                   **row.where(field_name))
 
 
 def _large_change(submission: ParsedSubmission, row: ReportedValue,

@@ -102,7 +102,8 @@ CASES = [
     ("a resubmission is compared with other months only", [("C01", "2026-03", {"HTE_APPLY": 100})],
      ("C01", "2026-03", {"HTE_APPLY": 5}), [], []),
     ("stock up by more than half", [("C01", "2026-02", {"HTE_TOTAL": 100})],
-     ("C01", "2026-03", {"HTE_TOTAL": 151}), [("large_change", "D7", "HTE_TOTAL")], ["2026-02", "100", "151"]),
+     ("C01", "2026-03", {"HTE_TOTAL": 151}), [("large_change", "D7", "HTE_TOTAL")],
+     ["2026-02", "100", "151"]),
     ("stock down by more than half", [("C01", "2026-02", {"HTE_TOTAL": 100})],
      ("C01", "2026-03", {"HTE_TOTAL": 49}), [("large_change", "D7", "HTE_TOTAL")], ["2026-02"]),
     ("stock moving by half exactly is fine", [("C01", "2026-02", {"HTE_TOTAL": 100})],
@@ -148,9 +149,10 @@ def test_late_submission_after_the_snapshot(engine: sa.Engine) -> None:
 
 
 def test_a_batch_is_checked_in_a_few_queries(engine: sa.Engine) -> None:
-    stored = [(unit, f"2026-{m:02d}", {"HTE_APPLY": 10 * m, "HTE_TOTAL": 100}) for unit in ("C01", "C02", "P01")
+    units = ("C01", "C02", "P01")
+    stored = [(unit, f"2026-{m:02d}", {"HTE_APPLY": 10 * m, "HTE_TOTAL": 100}) for unit in units
               for m in (1, 2, 6)]
-    batch = [_new(unit, f"2026-{m:02d}", {"HTE_APPLY": 15, "HTE_TOTAL": 100}) for unit in ("C01", "C02", "P01")
+    batch = [_new(unit, f"2026-{m:02d}", {"HTE_APPLY": 15, "HTE_TOTAL": 100}) for unit in units
              for m in (3, 4, 5)] + [_new("C03", "2026-03", {"HTE_APPLY": 1})]
     statements: list[str] = []
     sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))

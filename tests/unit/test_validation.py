@@ -16,7 +16,8 @@ def _row(code: str, value: float | None = None, numerator: float | None = None,
     return ReportedValue(code, value, numerator, denominator, cells=cells, invalid_fields=invalid or set())
 
 
-def _ratio(numerator: float | None, denominator: float | None, invalid: set[str] | None = None) -> ReportedValue:
+def _ratio(numerator: float | None, denominator: float | None,
+           invalid: set[str] | None = None) -> ReportedValue:
     value = 100 * numerator / denominator if numerator is not None and denominator else None
     return _row("ST_SPEND_SHARE", value, numerator, denominator, invalid)
 
@@ -59,19 +60,21 @@ def test_value_rules(catalog, row: ReportedValue, expected: list[tuple[str, str,
 
 
 def test_failures_map_back_to_their_submission_and_row(catalog) -> None:
-    clean = ParsedSubmission("clean.csv", "csv", "C01", "2026-03",
-                             rows=[ReportedValue("HTE_APPLY", 3, line=2), ReportedValue("HTE_TOTAL", 40, line=3)])
+    clean = ParsedSubmission("clean.csv", "csv", "C01", "2026-03", rows=[
+        ReportedValue("HTE_APPLY", 3, line=2), ReportedValue("HTE_TOTAL", 40, line=3)])
     faulty = ParsedSubmission("mixed.csv", "csv", "C02", "2026-03", rows=[
         ReportedValue("HTE_APPLY", 3, line=5),
         ReportedValue("HTE_TOTAL", -2, line=6),
         ReportedValue("TSME_REG", 3001, line=7),
     ])
-    park = ParsedSubmission("p01.csv", "csv", "P01", "2026-03", rows=[ReportedValue("PLATFORM_NEW", 900, line=9)])
+    park = ParsedSubmission("p01.csv", "csv", "P01", "2026-03",
+                            rows=[ReportedValue("PLATFORM_NEW", 900, line=9)])
     validation.check_data([clean, faulty, park], catalog)
     assert clean.problems == []
     assert [(p.rule, p.line, p.indicator_code) for p in faulty.problems] == [
         (Rule.NEGATIVE_VALUE, 6, "HTE_TOTAL"), (Rule.OUT_OF_RANGE, 7, "TSME_REG")]
-    assert [(p.rule, p.line, p.indicator_code) for p in park.problems] == [(Rule.OUT_OF_RANGE, 9, "PLATFORM_NEW")]
+    assert [(p.rule, p.line, p.indicator_code) for p in park.problems] == [
+        (Rule.OUT_OF_RANGE, 9, "PLATFORM_NEW")]
 
 
 def test_messages_are_bilingual_and_name_the_figures(catalog) -> None:
