@@ -212,14 +212,17 @@ def load(conn: Connection, period: str, version: int) -> Snapshot | None:
 
 
 def diff(conn: Connection, period: str) -> dict:
-    """What changed between the last two versions of ``period``: rows added, removed or refigured."""
+    """What changed between the last two versions of ``period``: rows added, removed or refigured.
+
+    With a single version there is nothing to compare: ``from_version`` is None and ``changes`` empty.
+    """
     heads = conn.execute(_sql("select_snapshot_versions"), {"period": period}).mappings().fetchmany(2)
     if not heads:
         raise SnapshotError(f"no snapshot of {period} has been taken")
     after = _loaded(conn, heads[0])
     before = _loaded(conn, heads[1]) if len(heads) > 1 else None
-    old = {(r.unit_code, r.indicator_code): r for r in before.rows} if before else {}
     new = {(r.unit_code, r.indicator_code): r for r in after.rows}
+    old = {(r.unit_code, r.indicator_code): r for r in before.rows} if before else new
     changes = []
     for key in sorted(old.keys() | new.keys()):
         a = {f: getattr(old[key], f) for f in FIGURES} if key in old else None
