@@ -52,7 +52,7 @@ FIELD_ZH = {"unit_code": "单位代码", "period": "报告期", "submitted_at": 
             "measure_unit": "计量单位"}
 CELL_FIELDS = (*NUMBER_FIELDS, "indicator_code", "measure_unit")
 MONEY_UNIT = "万元"
-MONEY_UNITS = {"元": 1 / 10000, "万元": 1.0, "亿元": 10000.0}
+MONEY_UNITS = {"元": (1, 10000), "万元": (1, 1), "亿元": (10000, 1)}  # (multiply, divide) into 万元
 PERCENT_UNIT = "%"
 
 _NOT_REPORTED = re.compile(r"^(?:[-‐‑‒–—―−/]+|无)$")
@@ -235,6 +235,7 @@ class _Draft:
     rows: list[_Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sheet: str | None = None
+    has_table: bool = True  # False when no table header was found: nothing to call missing
 
 
 def _broken_problem(f: _Field, label: str, code: str | None = None) -> Problem:
@@ -406,7 +407,8 @@ class _Checker:
         if f is None or indicator is None or not written or written == indicator.measure_unit:
             return lambda x: x
         if (indicator.measure_unit == MONEY_UNIT or indicator.kind == Kind.RATIO) and written in MONEY_UNITS:
-            return lambda x: x * MONEY_UNITS[written]
+            multiply, divide = MONEY_UNITS[written]
+            return lambda x: x * multiply / divide
         out.invalid_fields.update(numbers)
         self.add(_problem(Rule.UNIT_MISMATCH, f.where,
                           f"{f.where.zh()}：计量单位“{written}”与目录规定的“{indicator.measure_unit}”不符，"
@@ -428,7 +430,7 @@ class _Checker:
 
     def check_missing(self, first: dict[str, _Row]) -> None:
         """missing_value for each required indicator of the unit that it did not report."""
-        if self.unit is None:
+        if self.unit is None or not self.draft.has_table:
             return
         reported = {r.indicator_code for r in self.result.rows}
         for indicator in self.catalog.applicable(self.unit):
@@ -590,6 +592,7 @@ def _read_workbook(name: str, data: bytes) -> _Draft | list[ParsedSubmission]:
     header = _header_index(grid)
     _workbook_meta(draft, grid, broken, len(grid) if header is None else header)
     if header is None:
+        draft.has_table = False
         draft.problems.append(_problem(
             Rule.MISSING_METADATA, None,
             f"工作表“{sheet}”中找不到表头行（需包含“指标代码”和“数值”两列），请使用填报模板",

@@ -1,0 +1,96 @@
+"""Builders of submission files for the parser tests: workbooks written with openpyxl, CSV with csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from datetime import date
+
+from scorecard.catalog import Catalog
+
+TODAY = date(2026, 11, 27)
+HEADER = ["指标代码", "计量单位", "数值", "分子", "分母", "备注"]
+"""Default table header: code in A, measure unit in B, value in C, numerator in D, denominator in E."""
+CSV_HEADER = ["unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note"]
+
+
+def filled_rows(cat: Catalog, unit_code: str, skip: Sequence[str] = ()) -> list[list[object]]:
+    """A correct table row (in HEADER's column order) for every indicator applying to the unit."""
+    rows: list[list[object]] = []
+    for indicator in cat.applicable(cat.units[unit_code]):
+        if indicator.code in skip:
+            continue
+        if indicator.kind == "ratio":
+            rows.append([indicator.code, None, None, 30, 1000, None])
+        else:
+            rows.append([indicator.code, None, 10, None, None, None])
+    return rows
+
+
+def grid(
+    cat: Catalog, unit: object = "C03", period: object = "2026-09", rows: list[list[object]] | None = None
+) -> list[list[object]]:
+    """A complete submission sheet: metadata in rows 1-2, header in row 4, table from row 5."""
+    body = filled_rows(cat, str(unit)) if rows is None else rows
+    return [["单位代码", unit], ["报告期", period], [], list(HEADER), *body]
+
+
+def excel_row(sheet: list[list[object]], code: str) -> int:
+    """The 1-based sheet row holding ``code`` in column A."""
+    return next(n for n, row in enumerate(sheet, start=1) if row and row[0] == code)
+
+
+def set_cell(sheet: list[list[object]], code: str, column: int, value: object) -> list[list[object]]:
+    """Set the ``column`` (0-based) of the row of ``code``; returns the sheet for chaining."""
+    sheet[excel_row(sheet, code) - 1][column] = value
+    return sheet
+
+
+def xlsx(sheet: list[list[object]], title: str = "填报表", before: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A workbook with ``sheet`` written from A1, after the sheets ``before`` ((title, state) pairs)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for other, state in before:
+        decoy = book.create_sheet(other)
+        decoy.append(["单位代码", "C01"])
+        decoy.sheet_state = state
+    target = book.create_sheet(title)
+    for row in sheet:
+        target.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def edit_xml(data: bytes, pattern: str, replacement: str) -> bytes:
+    """Rewrite the worksheet XML of a one-sheet workbook with a regex (to add cached values)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, count = re.subn(pattern.encode(), replacement.encode(), content)
+                assert count == 1, "the edit must hit exactly one cell"
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def csv_records(cat: Catalog, unit: str = "C03", period: str = "2026-09") -> list[list[object]]:
+    """Correct CSV records (CSV_HEADER order) of one unit and period."""
+    return [[unit, period, r[0], r[2], r[3], r[4], r[5]] for r in filled_rows(cat, unit)]
+
+
+def csv_bytes(
+    records: Sequence[Sequence[object]], header: Sequence[str] = CSV_HEADER, encoding: str = "utf-8"
+) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in record] for record in records)
+    return buffer.getvalue().encode(encoding)
