@@ -1,0 +1,137 @@
+"""The blank submission form: its layout, and that a filled form parses back to exactly what was typed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scorecard import forms
+from scorecard.parsing import parse_file
+
+TODAY = date(2026, 11, 27)
+
+
+def _fill(path: Path, catalog) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """Type a distinct figure into every indicator row; returns code -> (value, numerator, denominator)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    sheet = book[forms.SHEET]
+    typed = {}
+    for n, row in enumerate(sheet.iter_rows(min_row=forms.HEADER_ROW + 1), start=1):
+        code = row[0].value
+        if catalog.indicators[code].kind == "ratio":
+            row[4].value, row[5].value = 12.5 * n, 1000 + n
+            typed[code] = (100 * (12.5 * n) / (1000 + n), 12.5 * n, 1000.0 + n)
+        else:
+            row[3].value = 3 * n + 0.25
+            typed[code] = (3 * n + 0.25, None, None)
+    sheet["B3"] = "2026-10-05 09:30"
+    sheet["B4"] = "李明"
+    book.save(path)
+    return typed
+
+
+@pytest.mark.parametrize(("unit", "period"), [("C03", "2026-10"), ("P01", "2026-01"), ("C01", "2025-12")])
+def test_filled_template_parses_back(tmp_path: Path, catalog, unit: str, period: str) -> None:
+    path = forms.write_template(catalog, unit, period, tmp_path / "form.xlsx")
+    typed = _fill(path, catalog)
+    [sub] = parse_file(str(path), path.read_bytes(), catalog, TODAY)
+    assert sub.problems == []
+    assert (sub.unit_code, sub.period, sub.contact, sub.sheet) == (unit, period, "李明", "填报表")
+    assert {r.indicator_code: (r.value, r.numerator, r.denominator) for r in sub.rows} == typed
+
+
+@pytest.mark.parametrize("unit", ["C03", "P02"])
+def test_blank_template_lists_the_applicable_indicators(tmp_path: Path, catalog, unit: str) -> None:
+    path = forms.write_template(catalog, unit, "2026-10", tmp_path / "blank.xlsx")
+    [sub] = parse_file(str(path), path.read_bytes(), catalog, TODAY)
+    applicable = catalog.applicable(catalog.units[unit])
+    required = {i.code for i in applicable if i.required}
+    assert sub.rows == []
+    assert {(str(p.rule), p.indicator_code) for p in sub.problems} == {("missing_value", c) for c in required}
+    assert all(p.cell for p in sub.problems), "each missing figure points at its empty value cell"
+    assert [i.code for i in forms.template_indicators(catalog, unit)] == [i.code for i in applicable]
+
+
+def test_template_layout(tmp_path: Path, catalog) -> None:
+    from openpyxl import load_workbook
+
+    path = forms.write_template(catalog, "C03", "2026-10", tmp_path / "sub" / "C03.xlsx")
+    sheet = load_workbook(path)[forms.SHEET]
+    header = [c.value for c in sheet[forms.HEADER_ROW]]
+    first, last = forms.HEADER_ROW + 1, sheet.max_row
+    assert [sheet[f"A{r}"].value for r in range(1, 5)] == ["单位代码", "报告期", "填报时间", "填报人"]
+    assert (sheet["B1"].value, sheet["B2"].value, sheet["B2"].number_format) == ("C03", "2026-10", "@")
+    assert (sheet["B3"].value, sheet["B4"].value) == (None, None)
+    assert header[:6] == ["指标代码", "指标名称", "计量单位", "数值", "分子", "分母"]
+    assert sheet.freeze_panes == f"C{first}"
+    assert [str(r) for dv in sheet.data_validations.dataValidation for r in dv.sqref.ranges] == [
+        f"D{first}:F{last}"
+    ]
+    rule = sheet.data_validations.dataValidation[0]
+    assert (rule.type, rule.operator, rule.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    by_code = {sheet[f"A{r}"].value: r for r in range(first, last + 1)}
+    money = by_code["TECH_CONTRACT"]
+    assert (sheet[f"C{money}"].value, sheet[f"D{money}"].number_format) == ("万元", "#,##0.00")
+    assert sheet[f"I{money}"].value == catalog.indicators["TECH_CONTRACT"].name_en
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
+    assert sheet[f"A{forms.HEADER_ROW}"].font.bold
+
+
+@pytest.mark.parametrize(
+    ("unit", "period", "message"),
+    [
+        ("X9", "2026-10", "unknown unit_code 'X9'"),
+        ("C03", "2026-13", "period '2026-13'"),
+        ("C03", "1999-01", "period '1999-01'"),
+    ],
+)
+def test_template_rejects_bad_arguments(
+    tmp_path: Path, catalog, unit: str, period: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        forms.write_template(catalog, unit, period, tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_template_command(tmp_path: Path, sqlite_url: str, catalog, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["template", "--unit", "P01", "--period", "2026/9", "--db", sqlite_url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    applicable = [i.code for i in catalog.applicable(catalog.units["P01"])]
+    assert answer == {
+        "file": "P01_2026-09.xlsx",
+        "unit_code": "P01",
+        "period": "2026-09",
+        "indicators": answer["indicators"],
+    }
+    assert sorted(answer["indicators"]) == sorted(applicable)
+    [sub] = parse_file(answer["file"], (tmp_path / answer["file"]).read_bytes(), catalog, TODAY)
+    assert (sub.unit_code, sub.period) == ("P01", "2026-09")
+
+
+@pytest.mark.parametrize(
+    "args", [["--unit", "C03", "--period", "next month"], ["--unit", "NOPE", "--period", "2026-10"]]
+)
+def test_template_command_fails_cleanly(tmp_path: Path, sqlite_url: str, args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+
+    result = CliRunner().invoke(
+        app, ["template", *args, "--out", str(tmp_path / "t.xlsx"), "--db", sqlite_url, "--json"]
+    )
+    assert result.exit_code == 2
+    assert "error" in json.loads(result.stdout)
+    assert not (tmp_path / "t.xlsx").exists()
