@@ -292,3 +292,44 @@ def report(
     else:
         for name in files:
             say(f"wrote {name}")
+
+
+@app.command("alerts")
+def alerts(
+    period: Annotated[str, typer.Option("--period", help="Month whose latest snapshot to alert on, "
+                                                         "YYYY-MM.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the alerts; send and record "
+                                                            "nothing.")] = False,
+    smtp_url: Annotated[str | None, typer.Option("--smtp-url", envvar="SCORECARD_SMTP_URL",
+                                                 help="smtp://user:pass@host:port?starttls=1, smtps://…, "
+                                                      "or outbox:///folder.")] = None,
+    bulletin: Annotated[Path | None, typer.Option("--bulletin", help="Bulletin workbook to attach to "
+                                                                     "the team's digest.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Email the behind and lagging rows of a month's latest snapshot to the units and the data team.
+
+    Each (unit, indicator, status) reaches each recipient once; a failed send is retried by the next run.
+    """
+    from scorecard import alerts as alerts_mod
+    from scorecard import mail
+    from scorecard.parsing import normalise_period
+
+    month = normalise_period(period)
+    if month is None:
+        fail(f"period {period!r} is not a month such as 2026-10", as_json)
+    eng = open_warehouse(db, as_json)
+    try:
+        mailer = mail.mailer_from_url(smtp_url)
+        answer = alerts_mod.run(eng, month, mailer, dry_run=dry_run, bulletin_path=bulletin)
+    except (alerts_mod.NoSnapshotError, mail.MailError) as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        emit(answer)
+        return
+    for alert in answer["alerts"]:
+        say(f"{alert['unit_code']} {alert['indicator_code']}: {alert['status']} "
+            f"(gap {alert['gap']:+.3f}) -> {', '.join(alert['recipients'])}")
+    say(f"{month} v{answer['version']}: {len(answer['alerts'])} alerts, "
+        + ("dry run, nothing sent" if dry_run else "handed to the alert log (see alert_log for delivery)"))

@@ -67,3 +67,14 @@ def mail_settings() -> MailSettings:
         team=[a for a in team if a],
         sender=os.environ.get("SCORECARD_MAIL_FROM", "scorecard@localhost"),
     )
+
+
+def smtp_url() -> str:
+    """Where mail goes: ``SCORECARD_SMTP_URL`` (``smtp://``, ``smtps://``, ``airflow://CONN_ID`` or
+    ``outbox:///FOLDER``), else the SMTP server on localhost."""
+    return os.environ.get("SCORECARD_SMTP_URL") or "smtp://localhost:25"
+
+
+def reporting_deadline_day() -> int:
+    """Day of the month after a period by which units must have reported it (default the 3rd)."""
+    return int(os.environ.get("SCORECARD_REPORTING_DEADLINE_DAY", "3"))

@@ -1,0 +1,5 @@
+-- One row per alert of one kind still to be delivered (written before a send that failed or never ended).
+select kind, period, unit_code, indicator_code, status, recipient, ref, detail
+from alert_log
+where kind = :kind and state in ('pending', 'failed')
+order by alert_id

@@ -1,0 +1,14 @@
+-- One row per alert and recipient: record it as pending before the send; a sent alert is left alone.
+insert into alert_log (
+    kind, period, unit_code, indicator_code, status, recipient, ref, snapshot_id, state, attempts,
+    detail, created_at
+)
+values (
+    :kind, :period, :unit_code, :indicator_code, :status, :recipient, :ref, :snapshot_id, 'pending', 0,
+    :detail, :created_at
+)
+on conflict (kind, period, unit_code, indicator_code, status, recipient, ref) do update set
+    state = 'pending',
+    snapshot_id = excluded.snapshot_id,
+    detail = excluded.detail
+where alert_log.state <> 'sent'

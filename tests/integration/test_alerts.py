@@ -1,0 +1,333 @@
+"""Alerts by email against a real SMTP server on loopback, on SQLite and PostgreSQL.
+
+Snapshots are written with plain SQL here so that these tests only depend on the snapshot tables.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+from smtp_server import SmtpServer, free_port, smtp_server_fixture  # noqa: F401
+from typer.testing import CliRunner
+
+from scorecard import alerts, mail
+
+pytestmark = pytest.mark.integration
+
+TEAM = "team@example.org"
+SENDER = "scorecard@example.org"
+C01 = "c01-stats@example.org"
+C02 = "c02-stats@example.org"
+P01 = "p01-office@example.org"
+
+# unit, indicator, status, gap
+SEPTEMBER = [
+    ("C01", "TECH_CONTRACT", "behind", -0.05),
+    ("C01", "HTE_TOTAL", "lagging", -0.20),
+    ("C02", "TECH_CONTRACT", "lagging", -0.15),
+    ("P01", "TECH_CONTRACT", "on_track", 0.02),
+    ("CITY", "TECH_CONTRACT", "behind", -0.03),
+]
+
+
+@pytest.fixture(autouse=True)
+def mail_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORECARD_TEAM_EMAILS", TEAM)
+    monkeypatch.setenv("SCORECARD_MAIL_FROM", SENDER)
+
+
+def take_snapshot(engine: sa.Engine, period: str, rows: list[tuple[str, str, str, float]]) -> int:
+    """Write the next snapshot version of ``period`` holding ``rows``; its version."""
+    with engine.begin() as conn:
+        version = conn.execute(sa.text("select coalesce(max(version), 0) + 1 from snapshots "
+                                       "where period = :p"), {"p": period}).scalar_one()
+        conn.execute(sa.text("insert into snapshots (period, version, taken_at, fingerprint, threshold) "
+                             "values (:p, :v, :t, :f, 0.1)"),
+                     {"p": period, "v": version, "t": datetime(2026, 10, 5), "f": f"{period}-{version}"})
+        snapshot_id = conn.execute(sa.text("select snapshot_id from snapshots where period = :p "
+                                           "and version = :v"), {"p": period, "v": version}).scalar_one()
+        conn.execute(
+            sa.text("insert into snapshot_rows (snapshot_id, unit_code, indicator_code, actual, target, "
+                    "completion_rate, expected_rate, gap, status, stale, rank, forecast) values "
+                    "(:s, :u, :i, 60, 100, :c, 0.75, :g, :st, false, 2, 80)"),
+            [{"s": snapshot_id, "u": u, "i": i, "st": st, "g": g, "c": 0.75 + g} for u, i, st, g in rows])
+    return version
+
+
+def log_states(engine: sa.Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(
+            "select kind, unit_code, indicator_code, status, recipient, state from alert_log "
+            "order by kind, unit_code, indicator_code, status, recipient"))]
+
+
+def smtp(server: SmtpServer) -> mail.Mailer:
+    return mail.SmtpUrlMailer(server.url)
+
+
+def bulletin(tmp_path: Path) -> Path:
+    path = tmp_path / "bulletin_2026-09.xlsx"
+    book = Workbook()
+    book.active["A1"] = "简报"
+    book.save(path)
+    return path
+
+
+def test_run_sends_one_digest_and_each_unit_its_own(engine, smtp_server, tmp_path) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server), bulletin_path=bulletin(tmp_path))
+
+    assert answer["period"] == "2026-09" and answer["version"] == 1 and answer["sent"] is True
+    by_key = {(a["unit_code"], a["indicator_code"]): a for a in answer["alerts"]}
+    assert set(by_key) == {("C01", "TECH_CONTRACT"), ("C01", "HTE_TOTAL"), ("C02", "TECH_CONTRACT"),
+                           ("CITY", "TECH_CONTRACT")}
+    assert by_key["C01", "HTE_TOTAL"] == {"unit_code": "C01", "indicator_code": "HTE_TOTAL",
+                                                "status": "lagging", "gap": -0.20,
+                                                "recipients": [C01, TEAM]}
+    assert by_key["CITY", "TECH_CONTRACT"]["recipients"] == [TEAM]
+
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted([TEAM, C01, C02])
+    [digest] = smtp_server.to(TEAM)
+    assert digest.mail_from == SENDER
+    assert digest.subject == "【科技指标监测】2026-09 进度预警汇总（快照第1版）：严重滞后 2 项、进度偏慢 2 项"
+    for body in (digest.body("plain"), digest.body("html")):
+        assert "全市" in body and "东城区" in body and "西山区" in body
+        assert "-20.0" in body and "75.0%" in body  # gap in points and 序时进度
+        assert "P01" not in body.split("与上月")[0]  # on_track rows are not alerts
+    assert "cid:" in digest.body("html")
+    related = [p for p in digest.message.walk() if p.get_content_type() == "image/png"]
+    assert len(related) == 1 and related[0]["Content-ID"].strip("<>") in digest.body("html")
+    assert related[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(digest.attachments()) == ["bulletin_2026-09.xlsx"]
+
+    [c01] = smtp_server.to(C01)
+    assert c01.subject == "【科技指标监测】东城区 2026-09 指标进度预警（2 项）"
+    for body in (c01.body("plain"), c01.body("html")):
+        assert "TECH_CONTRACT" in body and "HTE_TOTAL" in body and "严重滞后" in body
+        assert "西山区" not in body and "C02" not in body
+    assert not c01.attachments()
+    [c02] = smtp_server.to(C02)
+    assert "HTE_TOTAL" not in c02.body("plain")
+    assert smtp_server.to(P01) == []
+    assert {s for *_, s in log_states(engine)} == {"sent"}
+
+
+def test_reruns_and_unchanged_versions_send_nothing_but_worsening_is_sent(engine, smtp_server) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    again = alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert again["version"] == 2 and again["sent"] is True and len(again["alerts"]) == 4
+    assert len(smtp_server.received) == 3
+
+    worse = [("C01", "TECH_CONTRACT", "lagging", -0.12), *SEPTEMBER[1:]]
+    take_snapshot(engine, "2026-09", worse)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert len(smtp_server.received) == 5
+    [_, c01] = smtp_server.to(C01)
+    assert c01.subject.endswith("指标进度预警（1 项）")
+    assert "TECH_CONTRACT" in c01.body("plain") and "HTE_TOTAL" not in c01.body("plain")
+    [_, digest] = smtp_server.to(TEAM)
+    assert "第3版" in digest.subject
+    assert digest.body("html").count("<strong>新</strong>") == 1
+
+    improved = [("C01", "TECH_CONTRACT", "behind", -0.05), *SEPTEMBER[1:]]
+    take_snapshot(engine, "2026-09", improved)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert len(smtp_server.received) == 5  # lagging was reported: an improvement to behind is not news
+
+
+def test_changes_since_previous_month(engine, smtp_server) -> None:
+    take_snapshot(engine, "2026-08", [("C01", "TECH_CONTRACT", "on_track", 0.01),
+                                      ("C01", "HTE_TOTAL", "behind", -0.05),
+                                      ("C03", "TECH_CONTRACT", "lagging", -0.30)])
+    take_snapshot(engine, "2026-09", [*SEPTEMBER, ("C03", "TECH_CONTRACT", "achieved", 0.3)])
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    [digest] = smtp_server.to(TEAM)
+    changes = digest.body("plain").split("与上月")[1]
+    assert "2026-08，第1版" in changes
+    newly, worsened, recovered = changes.split("\n- ")[1:4]
+    assert "C01/TECH_CONTRACT" in newly and "C02/TECH_CONTRACT" in newly and "HTE_TOTAL" not in newly
+    assert "C01/HTE_TOTAL" in worsened
+    assert "C03/TECH_CONTRACT（已完成）" in recovered
+
+
+def test_smtp_down_then_up_delivers_pending_mail_exactly_once(engine) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    port = free_port()
+    mailer = mail.SmtpUrlMailer(f"smtp://127.0.0.1:{port}?timeout=5")
+    answer = alerts.run(engine, "2026-09", mailer)
+    assert answer["sent"] is True
+    states = log_states(engine)
+    assert len(states) == 7 and {s for *_, s in states} == {"failed"}  # team 4, C01 2, C02 1
+
+    with SmtpServer(port) as server:
+        alerts.run(engine, "2026-09", mailer)
+        alerts.run(engine, "2026-09", mailer)
+    assert sorted(r.rcpt_tos[0] for r in server.received) == sorted([TEAM, C01, C02])
+    assert {s for *_, s in log_states(engine)} == {"sent"}
+    with engine.connect() as conn:
+        attempts = conn.execute(sa.text("select min(attempts), max(attempts) from alert_log")).one()
+    assert tuple(attempts) == (2, 2)
+
+
+def test_undelivered_alert_that_recovered_is_not_sent(engine) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", mail.SmtpUrlMailer(f"smtp://127.0.0.1:{free_port()}?timeout=5"))
+    take_snapshot(engine, "2026-09", [("C01", "TECH_CONTRACT", "on_track", 0.0), *SEPTEMBER[1:]])
+    with SmtpServer() as server:
+        alerts.run(engine, "2026-09", smtp(server))
+    [c01] = server.to(C01)
+    assert "TECH_CONTRACT" not in c01.body("plain")
+    assert ("status", "C01", "TECH_CONTRACT", "behind", C01, "superseded") in log_states(engine)
+
+
+def test_dry_run_sends_and_records_nothing(engine, smtp_server) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server), dry_run=True)
+    assert answer["sent"] is False and len(answer["alerts"]) == 4
+    assert smtp_server.received == [] and log_states(engine) == []
+
+
+def test_period_without_snapshot_is_a_clear_error(engine, smtp_server) -> None:
+    with pytest.raises(alerts.NoSnapshotError, match="2026-09"):
+        alerts.run(engine, "2026-09", smtp(smtp_server))
+
+
+def test_header_and_markup_injection_is_neutralised(engine, smtp_server) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("update units set name_zh = :n where unit_code = 'C01'"),
+                     {"n": "东城区\r\nBcc: evil@example.net\r\nX-Evil: 1"})
+        conn.execute(sa.text("update units set contact_email = :e where unit_code = 'C02'"),
+                     {"e": "c02@example.org\r\nBcc: evil@example.net"})
+        conn.execute(sa.text("update indicators set name_zh = :n where indicator_code = 'TECH_CONTRACT'"),
+                     {"n": "<script>alert(1)</script>研发"})
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server))
+
+    c02_alert = next(a for a in answer["alerts"] if a["unit_code"] == "C02")
+    assert c02_alert["recipients"] == [TEAM]
+    assert all("evil@example.net" not in r.rcpt_tos for r in smtp_server.received)
+    [c01] = smtp_server.to(C01)
+    assert c01.message["Bcc"] is None and c01.message["X-Evil"] is None
+    assert "\n" not in c01.subject and "Bcc: evil@example.net" in c01.subject
+    for received in smtp_server.received:
+        assert "<script>" not in received.body("html")
+        assert "&lt;script&gt;" in received.body("html")
+
+
+def write_accepted_submission(engine: sa.Engine, unit_code: str, period: str) -> None:
+    now = datetime(2026, 10, 2)
+    with engine.begin() as conn:
+        file_id = conn.execute(sa.text(
+            "insert into received_files (uri, sha256, size_bytes, received_at, outcome) "
+            "values (:u, :h, 1, :t, 'accepted') returning file_id"),
+            {"u": f"{unit_code}.xlsx", "h": unit_code.ljust(64, "0"), "t": now}).scalar_one()
+        conn.execute(sa.text(
+            "insert into submissions (file_id, unit_code, period, year, month, received_at, status, "
+            "in_force, errors, warnings) values (:f, :u, :p, 2026, 9, :t, 'accepted', true, '[]', '[]')"),
+            {"f": file_id, "u": unit_code, "p": period, "t": now})
+
+
+def test_missing_reports_reminded_from_the_deadline_once(engine, smtp_server) -> None:
+    write_accepted_submission(engine, "C01", "2026-09")
+    early = alerts.remind_missing(engine, None, smtp(smtp_server), today=date(2026, 10, 2))
+    assert early["period"] == "2026-09" and early["due"] is False and smtp_server.received == []
+
+    answer = alerts.remind_missing(engine, "2026-09", smtp(smtp_server), today=date(2026, 10, 3))
+    assert answer["due"] is True and answer["deadline"] == "2026-10-03"
+    assert answer["missing_units"] == ["C02", "C03", "C04", "C05", "P01", "P02", "P03", "P04"]
+    assert answer["reminded"] == answer["missing_units"]
+    assert smtp_server.to(C01) == []
+    [c02] = smtp_server.to(C02)
+    assert c02.subject == "【科技指标监测】请尽快报送 2026-09 月度数据（西山区）"
+    assert "2026-10-03" in c02.body("plain") and "2026-10-03" in c02.body("html")
+    [team] = smtp_server.to(TEAM)
+    assert team.subject.endswith("未报送单位 8 家")
+    assert "P04" in team.body("plain") and "C01" not in team.body("plain")
+
+    again = alerts.remind_missing(engine, "2026-09", smtp(smtp_server), today=date(2026, 10, 4))
+    assert again["reminded"] == [] and len(smtp_server.received) == 9
+
+
+def test_missing_deadline_is_configurable(engine, smtp_server, monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_REPORTING_DEADLINE_DAY", "5")
+    answer = alerts.remind_missing(engine, "2026-09", smtp(smtp_server), today=date(2026, 10, 4))
+    assert answer["deadline"] == "2026-10-05" and answer["due"] is False and smtp_server.received == []
+
+
+ERRORS = [
+    {"rule": "missing_value", "cell": None, "line": None, "indicator_code": "TECH_CONTRACT",
+     "message": "必报指标 TECH_CONTRACT 未填报 / required indicator TECH_CONTRACT not reported"},
+    {"rule": "not_a_number", "cell": "D12", "line": None, "indicator_code": "HTE_TOTAL",
+     "message": "数值“十二”不是数字 / value is not a number"},
+]
+
+
+def test_rejection_notice_with_feedback_workbook_once(engine, smtp_server, tmp_path) -> None:
+    feedback = tmp_path / "C01_2026-09_feedback.xlsx"
+    Workbook().save(feedback)
+    first = alerts.notify_rejection(engine, smtp(smtp_server), "C01", "2026-09", "C01_2026-09.xlsx",
+                                    ERRORS, str(feedback))
+    second = alerts.notify_rejection(engine, smtp(smtp_server), "C01", "2026-09", "C01_2026-09.xlsx",
+                                     ERRORS, str(feedback))
+    assert (first, second) == ("sent", "already_sent")
+    [notice] = smtp_server.received
+    assert notice.rcpt_tos == [C01]
+    assert notice.subject == "【科技指标监测】东城区 2026-09 报送文件未通过校验：C01_2026-09.xlsx"
+    for body in (notice.body("plain"), notice.body("html")):
+        assert "单元格 D12" in body and "TECH_CONTRACT" in body and "必报指标缺失" in body
+    assert list(notice.attachments()) == ["C01_2026-09_feedback.xlsx"]
+
+
+def test_failed_rejection_notice_is_retried(engine, smtp_server) -> None:
+    down = mail.SmtpUrlMailer(f"smtp://127.0.0.1:{free_port()}?timeout=5")
+    assert alerts.notify_rejection(engine, down, "ZZ9", None, "bad\r\nBcc: x@example.net.csv",
+                                   ERRORS, None) == "failed"
+    assert alerts.retry_rejections(engine, smtp(smtp_server)) == 1
+    assert alerts.retry_rejections(engine, smtp(smtp_server)) == 0
+    [notice] = smtp_server.received
+    assert notice.rcpt_tos == [TEAM]  # unknown unit: nobody else to tell
+    assert notice.message["Bcc"] is None and "bad Bcc: x@example.net.csv" in notice.subject
+
+
+def test_cli_alerts_json(engine, smtp_server) -> None:
+    from scorecard.cli import app
+
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    db = engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    dry = runner.invoke(app, ["alerts", "--period", "2026-09", "--dry-run", "--json", "--db", db,
+                              "--smtp-url", smtp_server.url])
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["sent"] is False and smtp_server.received == []
+    real = runner.invoke(app, ["alerts", "--period", "2026-09", "--json", "--db", db,
+                               "--smtp-url", smtp_server.url])
+    assert real.exit_code == 0, real.output
+    document = json.loads(real.stdout)
+    assert document["sent"] is True and len(document["alerts"]) == 4 and len(smtp_server.received) == 3
+    missing = runner.invoke(app, ["alerts", "--period", "2026-08", "--json", "--db", db])
+    assert missing.exit_code == 2 and "2026-08" in json.loads(missing.stdout)["error"]
+
+
+def test_outbox_mailer_writes_eml(engine, tmp_path) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", mail.mailer_from_url(f"outbox://{tmp_path / 'outbox'}"))
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 3 and all(b"Subject: =?utf-8?" in f.read_bytes() for f in files)
+
+
+def test_airflow_smtp_mailer_uses_the_smtp_default_connection(smtp_server, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_server.port,
+        "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0}}))
+    message = mail.compose(sender=SENDER, to=[TEAM], subject="测试 Airflow", text="正文", html="<p>正文</p>")
+    mail.mailer_from_url("airflow://smtp_default").send(message)
+    [received] = smtp_server.received
+    assert received.subject == "测试 Airflow" and received.body("plain").strip() == "正文"
