@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -58,13 +59,27 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-class SmtpServer:
-    """An aiosmtpd server on 127.0.0.1; ``received`` lists every message in arrival order."""
+def _authenticator(login: str, password: str):
+    def check(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            login.encode(), password.encode())
+        return AuthResult(success=ok, handled=False)
 
-    def __init__(self, port: int | None = None) -> None:
+    return check
+
+
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1; ``received`` lists every message in arrival order.
+
+    With ``login``/``password`` it requires AUTH (over plain loopback, no TLS).
+    """
+
+    def __init__(self, port: int | None = None, login: str | None = None, password: str = "") -> None:
         self.port = port or free_port()
         self.received: list[Received] = []
-        self._controller = Controller(_Handler(self.received), hostname="127.0.0.1", port=self.port)
+        auth = ({"authenticator": _authenticator(login, password), "auth_required": True,
+                 "auth_require_tls": False} if login else {})
+        self._controller = Controller(_Handler(self.received), hostname="127.0.0.1", port=self.port, **auth)
 
     @property
     def url(self) -> str:

@@ -226,7 +226,7 @@ def recipients(row: Row, team: Sequence[str]) -> list[str]:
     return own + [t for t in team if t not in own]
 
 
-def _due(rows: Iterable[Row], recipient: str, log_rows: Iterable[Mapping]) -> list[Row]:
+def due_rows(rows: Iterable[Row], recipient: str, log_rows: Iterable[Mapping]) -> list[Row]:
     """Rows whose status is more severe than anything already sent to ``recipient`` for them."""
     sent: dict[tuple[str, str], int] = defaultdict(int)
     for r in log_rows:
@@ -287,7 +287,7 @@ def plan(period: str, snapshot: Mapping, rows: list[Row], changes: Changes, log_
     settings = config.mail_settings()
     outgoing = []
     for address in settings.team:
-        due = _due(rows, address, log_rows)
+        due = due_rows(rows, address, log_rows)
         if due:
             message = _team_digest(period, snapshot["version"], rows, due, changes, address, settings.sender,
                                    bulletin)
@@ -299,7 +299,7 @@ def plan(period: str, snapshot: Mapping, rows: list[Row], changes: Changes, log_
     for unit_rows in by_unit.values():
         own = [a for a in recipients(unit_rows[0], settings.team) if a not in settings.team]
         for address in own:
-            due = _due(unit_rows, address, log_rows)
+            due = due_rows(unit_rows, address, log_rows)
             if due:
                 message = _unit_alert(period, snapshot["version"], due, address, settings.sender)
                 outgoing.append(Outgoing(message, _status_entries(period, snapshot["snapshot_id"], due,

@@ -6,6 +6,7 @@ Snapshots are written with plain SQL here so that these tests only depend on the
 from __future__ import annotations
 
 import json
+import smtplib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -321,6 +322,16 @@ def test_outbox_mailer_writes_eml(engine, tmp_path) -> None:
     alerts.run(engine, "2026-09", mail.mailer_from_url(f"outbox://{tmp_path / 'outbox'}"))
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 3 and all(b"Subject: =?utf-8?" in f.read_bytes() for f in files)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtp_url_mailer_logs_in_with_the_url_credentials() -> None:
+    message = mail.compose(sender=SENDER, to=[TEAM], subject="登录", text="正文", html="<p>正文</p>")
+    with SmtpServer(login="bureau@example.org", password="p/w:1") as server:
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            mail.SmtpUrlMailer(f"smtp://bureau%40example.org:wrong@127.0.0.1:{server.port}").send(message)
+        mail.SmtpUrlMailer(f"smtp://bureau%40example.org:p%2Fw%3A1@127.0.0.1:{server.port}").send(message)
+    assert [r.subject for r in server.received] == ["登录"]
 
 
 def test_airflow_smtp_mailer_uses_the_smtp_default_connection(smtp_server, monkeypatch) -> None:

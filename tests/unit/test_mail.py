@@ -1,0 +1,189 @@
+"""Mail composition, header safety, templates, mailer selection and the pure alert rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from email import message_from_bytes, policy
+
+import pytest
+
+from scorecard import alerts, mail
+from scorecard.vocabulary import Rule
+
+
+@pytest.mark.parametrize(("raw", "safe"), [
+    ("东城区", "东城区"),
+    ("东城区\r\nBcc: evil@example.net", "东城区 Bcc: evil@example.net"),
+    ("a\nb\rc\x00d\x7fe", "a b c d e"),
+    ("x\u2028y\x85z", "x y z"),
+    ("  多   空格 ", "多 空格"),
+    (12.5, "12.5"),
+])
+def test_header_text_removes_line_breaks_and_controls(raw: object, safe: str) -> None:
+    assert mail.header_text(raw) == safe
+
+
+def test_header_text_truncates() -> None:
+    assert mail.header_text("长" * 300, limit=10) == "长" * 9 + "…"
+
+
+@pytest.mark.parametrize(("address", "valid"), [
+    ("c01-stats@example.org", True),
+    ("first.last+tag@sub.example.org", True),
+    ("scorecard@localhost", True),
+    ("", False),
+    (None, False),
+    ("no-at-sign.example.org", False),
+    ("a@b@example.org", False),
+    ("c02@example.org\r\nBcc: evil@example.net", False),
+    ("Name <c01@example.org>", False),
+    ("a b@example.org", False),
+    ("a@-bad-.org", False),
+])
+def test_is_address(address: object, valid: bool) -> None:
+    assert mail.is_address(address) is valid
+
+
+@pytest.mark.parametrize(("func", "value", "text"), [
+    (mail.format_pct, 0.853, "85.3%"),
+    (mail.format_pct, None, "—"),
+    (mail.format_points, -0.123, "-12.3"),
+    (mail.format_points, 0.05, "+5.0"),
+    (mail.format_num, 1234.5, "1,234.5"),
+    (mail.format_num, 80.0, "80"),
+    (mail.format_num, None, "—"),
+])
+def test_formats(func, value, text: str) -> None:
+    assert func(value) == text
+
+
+def compose_sample() -> bytes:
+    image = mail.InlineImage(mail.new_cid(), b"\x89PNG\r\n\x1a\nfake")
+    message = mail.compose(
+        sender="scorecard@example.org", to=["team@example.org"], subject="2026-09 进度预警\r\nBcc: x@y.org",
+        text="纯文本", html=f'<p>网页</p><img src="cid:{image.cid}">', images=[image],
+        attachments=[mail.Attachment("简报.xlsx", b"PK\x03\x04", mail.XLSX_MIME)])
+    return message.as_bytes()
+
+
+def test_compose_builds_alternative_related_and_attachment() -> None:
+    raw = compose_sample()
+    parsed = message_from_bytes(raw, policy=policy.default)
+    types = [p.get_content_type() for p in parsed.walk()]
+    assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "multipart/related",
+                     "text/html", "image/png", mail.XLSX_MIME]
+    assert parsed.get_body(("plain",)).get_content().strip() == "纯文本"
+    assert "网页" in parsed.get_body(("html",)).get_content()
+    [attachment] = parsed.iter_attachments()
+    assert attachment.get_filename() == "简报.xlsx" and attachment.get_content() == b"PK\x03\x04"
+
+
+def test_compose_encodes_chinese_subject_on_one_safe_line() -> None:
+    raw = compose_sample()
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert headers.isascii()
+    assert b"\r\nBcc:" not in headers
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == "2026-09 进度预警 Bcc: x@y.org"
+    assert parsed["Bcc"] is None
+
+
+@pytest.mark.parametrize(("sender", "to"), [
+    ("scorecard@example.org", ["team@example.org\r\nBcc: evil@example.net"]),
+    ("scorecard@example.org\nX: 1", ["team@example.org"]),
+    ("scorecard@example.org", []),
+])
+def test_compose_refuses_unsafe_addresses(sender: str, to: list[str]) -> None:
+    with pytest.raises(mail.MailError):
+        mail.compose(sender=sender, to=to, subject="s", text="t", html="h")
+
+
+def row(**overrides) -> alerts.Row:
+    values = dict(unit_code="C01", unit_name="东城区", contact_email="c01@example.org",
+                  indicator_code="TECH_CONTRACT", indicator_name="技术合同登记额", measure_unit="万元",
+                  actual=60.0, target=100.0, completion_rate=0.6, expected_rate=0.75, gap=-0.15,
+                  status="lagging", rank=3, forecast=80.0)
+    return alerts.Row(**{**values, **overrides})
+
+
+def test_templates_escape_html_but_not_text() -> None:
+    evil = row(indicator_name="<script>alert(1)</script>")
+    text, html = mail.render("status_unit", period="2026-09", version=1, unit=evil, rows=[evil])
+    assert "<script>" in text
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "60.0%" in html and "-15.0" in html and "严重滞后" in html
+
+
+@pytest.mark.parametrize(("url", "kind", "attrs"), [
+    ("smtp://127.0.0.1:2525", mail.SmtpUrlMailer,
+     {"host": "127.0.0.1", "port": 2525, "ssl": False, "starttls": False, "user": None}),
+    ("smtp://u%40x:p%2Fw@mail.example.org:587?starttls=1&timeout=5", mail.SmtpUrlMailer,
+     {"port": 587, "starttls": True, "user": "u@x", "password": "p/w", "timeout": 5.0}),
+    ("smtps://mail.example.org", mail.SmtpUrlMailer, {"port": 465, "ssl": True}),
+    ("airflow://", mail.AirflowSmtpMailer, {"conn_id": "smtp_default"}),
+    ("airflow://smtp_bureau", mail.AirflowSmtpMailer, {"conn_id": "smtp_bureau"}),
+    ("outbox:///tmp/outbox", mail.OutboxMailer, {}),
+])
+def test_mailer_from_url(url: str, kind: type, attrs: dict) -> None:
+    mailer = mail.mailer_from_url(url)
+    assert isinstance(mailer, kind)
+    assert {k: getattr(mailer, k) for k in attrs} == attrs
+
+
+@pytest.mark.parametrize("url", ["http://example.org", "smtp://", "mailto:a@b.org"])
+def test_mailer_from_url_refuses_unknown(url: str) -> None:
+    with pytest.raises(mail.MailError):
+        mail.mailer_from_url(url)
+
+
+def test_every_rule_has_a_hint() -> None:
+    assert set(alerts.RULE_HINTS) == set(Rule)
+
+
+@pytest.mark.parametrize(("period", "previous", "deadline"), [
+    ("2026-09", "2026-08", date(2026, 10, 3)),
+    ("2026-01", "2025-12", date(2026, 2, 3)),
+    ("2026-12", "2026-11", date(2027, 1, 3)),
+])
+def test_periods_and_deadline(period: str, previous: str, deadline: date) -> None:
+    assert alerts.previous_period(period) == previous
+    assert alerts.deadline(period, 3) == deadline
+
+
+@pytest.mark.parametrize(("before", "now", "change"), [
+    (None, "behind", "newly"),
+    ("on_track", "lagging", "newly"),
+    ("behind", "lagging", "worsened"),
+    ("lagging", "on_track", "recovered"),
+    ("behind", "achieved", "recovered"),
+    ("lagging", "behind", None),
+    ("behind", "behind", None),
+    ("behind", "no_data", None),
+])
+def test_compare(before: str | None, now: str, change: str | None) -> None:
+    previous = {} if before is None else {("C01", "TECH_CONTRACT"): row(status=before)}
+    changes = alerts.compare({("C01", "TECH_CONTRACT"): row(status=now)}, previous, "2026-08", 1)
+    found = [name for name in ("newly", "worsened", "recovered") if getattr(changes, name)]
+    assert found == ([change] if change else [])
+
+
+@pytest.mark.parametrize(("sent", "status", "due"), [
+    ([], "behind", True),
+    ([("behind", "sent")], "behind", False),
+    ([("behind", "sent")], "lagging", True),
+    ([("lagging", "sent")], "behind", False),
+    ([("behind", "failed")], "behind", True),
+    ([("behind", "sent", "other@example.org")], "behind", True),
+])
+def test_due_only_when_more_severe_than_what_was_sent(sent: list[tuple], status: str, due: bool) -> None:
+    log_rows = [{"unit_code": "C01", "indicator_code": "TECH_CONTRACT", "status": s[0], "state": s[1],
+                 "recipient": s[2] if len(s) > 2 else "c01@example.org"} for s in sent]
+    assert bool(alerts.due_rows([row(status=status)], "c01@example.org", log_rows)) is due
+
+
+def test_recipients() -> None:
+    team = ["team@example.org", "boss@example.org"]
+    assert alerts.recipients(row(), team) == ["c01@example.org", *team]
+    assert alerts.recipients(row(unit_code="CITY", contact_email=None), team) == team
+    assert alerts.recipients(row(contact_email="bad\r\nBcc: x@y.org"), team) == team
+    assert alerts.recipients(row(contact_email=None), team) == team
