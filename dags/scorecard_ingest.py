@@ -1,0 +1,93 @@
+"""
+### scorecard_ingest — receive the units' monthly submissions
+
+Every 15 minutes (and on demand) this DAG takes every file of the inbox that was not received yet,
+in path order, and parses, validates and loads it into the warehouse, or quarantines it with a
+feedback workbook naming every problem (data contract §2–§3).
+
+**Tasks**
+- `list_pending`: the files not yet received, cut into batches of `batch_size` files.
+- `ingest_batch`: one mapped instance per batch. Batches run one at a time, in order: the receiving
+  order decides which of two versions of a report is in force.
+- `summarise`: counts of accepted / rejected / duplicate submissions; it fails the run when a batch
+  failed (its files are taken again by the next run), after counting the others.
+- `announce_submissions`: emits an event of the **`scorecard_submissions`** asset, with
+  `extra.periods` = the periods of the newly accepted submissions, *only when something was
+  accepted* (otherwise it is skipped): that event makes `scorecard_monthly_snapshot` re-take the
+  snapshots a late or corrected submission affects, and a run that received nothing wakes nobody.
+- `notify_rejections`: emails each rejected file's errors (and its feedback workbook) to the unit's
+  contact, once per file; notices that failed to send before are retried.
+- `load_targets`: loads the annual target files dropped in `<inbox>/targets/`, each whole or not at
+  all. New targets do not trigger snapshots: re-run `scorecard_monthly_snapshot` with `period` set.
+
+**Params**: `inbox` — a local folder or any ObjectStoragePath URL (`s3://…`, `sftp://…`); empty means
+`SCORECARD_INBOX`, else `<data dir>/inbox`. `batch_size` — files per mapped task (default 500).
+
+Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default` connection.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, TriggerRule, dag, task
+
+from scorecard import assets, tasks
+from scorecard.vocabulary import Tag
+
+
+@dag(
+    schedule="*/15 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=[Tag.SCORECARD, Tag.INGEST],
+    default_args={
+        "owner": "scorecard",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": tasks.TeamFailureNotifier(),
+    },
+    params={
+        "inbox": Param(None, type=["null", "string"],
+                       description="Inbox folder or URL; empty: SCORECARD_INBOX, else <data dir>/inbox."),
+        "batch_size": Param(tasks.BATCH_SIZE, type="integer", minimum=1,
+                            description="Files per mapped ingest task."),
+    },
+)
+def scorecard_ingest() -> None:
+    @task
+    def list_pending(params: dict | None = None) -> list[list[str]]:
+        return tasks.pending_batches(params["inbox"], params["batch_size"])
+
+    @task(max_active_tis_per_dagrun=1)
+    def ingest_batch(uris: list[str]) -> dict:
+        return tasks.ingest_batch(uris)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+    def summarise(batches: list[list[str]], results: list[dict]) -> dict:
+        return tasks.summarise_ingest(batches, results)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, outlets=[assets.SUBMISSIONS])
+    def announce_submissions(results: list[dict], outlet_events=None) -> list[str]:
+        return tasks.announce_submissions(results, outlet_events[assets.SUBMISSIONS])
+
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+    def notify_rejections(results: list[dict]) -> dict:
+        return tasks.notify_rejections(results)
+
+    @task
+    def load_targets(params: dict | None = None) -> list[dict]:
+        return tasks.load_targets(params["inbox"])
+
+    batches = list_pending()
+    results = ingest_batch.expand(uris=batches)
+    summarise(batches, results)
+    announce_submissions(results)
+    notify_rejections(results)
+    load_targets()
+
+
+scorecard_ingest()

@@ -1,0 +1,54 @@
+"""
+### scorecard_reminders — reminders for missing monthly reports
+
+Every day at 09:00 Asia/Shanghai this DAG looks at the month before the run's date. From that
+period's reporting deadline on (day `SCORECARD_REPORTING_DEADLINE_DAY` of the following month,
+default the 3rd) it reminds each unit that has no accepted report for it, and sends the data team the
+list. Each unit is reminded once per period (the warehouse's alert log), so the daily runs after the
+deadline only catch up what a failed run could not send, and the runs before it send nothing: the
+deadline is read from configuration when the task runs, not baked into the schedule.
+
+**Param** `period` (`YYYY-MM`): remind for another month (still only from its deadline on).
+
+Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default` connection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from scorecard import tasks
+from scorecard.vocabulary import Tag
+
+
+@dag(
+    schedule="0 9 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=[Tag.SCORECARD, Tag.ALERTS],
+    default_args={
+        "owner": "scorecard",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": tasks.TeamFailureNotifier(),
+    },
+    params={
+        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
+                        description="Month to remind for, YYYY-MM; empty: the month before the run's date."),
+    },
+)
+def scorecard_reminders() -> None:
+    @task
+    def remind_missing(params: dict | None = None, logical_date: datetime | None = None,
+                       dag_run=None) -> dict:
+        return tasks.remind_missing(params["period"], logical_date or dag_run.run_after)
+
+    remind_missing()
+
+
+scorecard_reminders()

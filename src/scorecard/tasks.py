@@ -1,0 +1,291 @@
+"""What the DAG tasks call: plain arguments in, small JSON-able dicts out (they travel as XCom).
+
+Each function opens the warehouse named by configuration (``SCORECARD_DB_URL``, created and upgraded on
+first use) and calls the domain modules. DAG files import this module when the scheduler parses them,
+so everything heavy (pandas, Great Expectations, SQLAlchemy engines, openpyxl, matplotlib) is imported
+inside the functions, never here.
+
+Periods are derived from the run, never from "now": a scheduled run is about the month before its
+logical date in the bureau's time zone; an asset-triggered run is about the periods its events name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+
+from scorecard import config
+from scorecard.vocabulary import SubmissionStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = "Asia/Shanghai"
+"""The bureau's time zone: schedules are written in it and a run's date is read in it."""
+
+BATCH_SIZE = 500
+"""Files per mapped ingest task instance (the ``batch_size`` param's default)."""
+
+
+class TeamFailureNotifier(SmtpNotifier):
+    """Task failure email to the data team through the ``smtp_default`` connection.
+
+    Recipients (``SCORECARD_TEAM_EMAILS``) and sender (``SCORECARD_MAIL_FROM``) are read when a task
+    fails, not when the DAG file is parsed.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(to=[], **kwargs)
+
+    def notify(self, context: Any) -> None:
+        settings = config.mail_settings()
+        self.to = settings.team
+        self.from_email = self.from_email or settings.sender
+        super().notify(context)
+
+
+def warehouse_engine() -> Engine:
+    """The configured warehouse, created and upgraded to the newest schema on first use."""
+    from scorecard import warehouse
+
+    eng = warehouse.engine(config.db_url())
+    if not warehouse.is_initialised(eng):
+        warehouse.init_db(eng)
+    return eng
+
+
+def _mailer():
+    from scorecard import mail
+
+    return mail.AirflowSmtpMailer()
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of ``moment`` in the bureau's time zone."""
+    import pendulum
+
+    return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+
+
+def previous_period(moment: datetime) -> str:
+    """``YYYY-MM`` of the month before the one ``moment`` falls in (bureau time)."""
+    day = local_date(moment).replace(day=1)
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _checked_period(period: str) -> str:
+    from scorecard import snapshots
+
+    year, month = snapshots.parse_period(period)
+    return f"{year:04d}-{month:02d}"
+
+
+# --- ingest --------------------------------------------------------------------------------------------
+
+def inbox_location(inbox: str | None = None) -> str:
+    """The inbox: the given one, else ``SCORECARD_INBOX``, else ``<data dir>/inbox``."""
+    return inbox or os.environ.get("SCORECARD_INBOX") or str(config.data_dir() / "inbox")
+
+
+def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[list[str]]:
+    """The inbox's files not yet received, in receiving order, cut into batches of ``batch_size``."""
+    from scorecard import ingest
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    location = inbox_location(inbox)
+    files = ingest.pending_files(warehouse_engine(), location)
+    log.info("%s: %d files not yet received", location, len(files))
+    return [files[start:start + batch_size] for start in range(0, len(files), batch_size)]
+
+
+def ingest_batch(uris: Sequence[str]) -> dict:
+    """Receive one batch: ``{"submissions": [...contract §5 entries], "rejections": [...]}``."""
+    from dataclasses import asdict
+
+    from scorecard import ingest
+
+    report = ingest.ingest_files(warehouse_engine(), list(uris))
+    log.info("batch of %d files: %s", len(uris), report.counts())
+    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
+
+
+def _submissions(results: Iterable[Mapping]) -> list[Mapping]:
+    return [s for result in results for s in result["submissions"]]
+
+
+def accepted_periods(results: Iterable[Mapping]) -> list[str]:
+    """The periods of the submissions accepted by these batches."""
+    return sorted({s["period"] for s in _submissions(results) if s["status"] == SubmissionStatus.ACCEPTED})
+
+
+def summarise_ingest(batches: Sequence[Sequence[str]], results: Sequence[Mapping]) -> dict:
+    """Counts of submissions per status; fails when a batch did not finish, after counting the others."""
+    summary = {str(status): 0 for status in SubmissionStatus}
+    for submission in _submissions(results):
+        summary[submission["status"]] += 1
+    summary |= {"files": sum(len(b) for b in batches), "batches": len(batches),
+                "periods": accepted_periods(results)}
+    log.info("ingest summary: %s", summary)
+    if len(results) < len(batches):
+        raise AirflowException(f"{len(batches) - len(results)} of {len(batches)} ingest batches failed; "
+                               "their files are taken again by the next run")
+    return summary
+
+
+def announce_submissions(results: Sequence[Mapping], event: Any) -> list[str]:
+    """Describe the submissions asset event (``extra.periods``); skip, so no event, when none was accepted."""
+    periods = accepted_periods(results)
+    if not periods:
+        raise AirflowSkipException("no submission accepted: no asset event")
+    event.extra = {"periods": periods}
+    return periods
+
+
+def notify_rejections(results: Sequence[Mapping]) -> dict:
+    """Send each rejected submission's errors to its unit, and resend the notices that failed before."""
+    from scorecard import alerts
+
+    eng, mailer = warehouse_engine(), _mailer()
+    outcomes = {"sent": 0, "already_sent": 0, "failed": 0}
+    for result in results:
+        for rejection in result["rejections"]:
+            outcome = alerts.notify_rejection(
+                eng, mailer, rejection["unit_code"], rejection["period"],
+                PurePosixPath(rejection["file"]).name, rejection["errors"], rejection["feedback_path"],
+                ref=rejection["file"])
+            outcomes[outcome] += 1
+    outcomes["resent"] = alerts.retry_rejections(eng, mailer)
+    log.info("rejection notices: %s", outcomes)
+    return outcomes
+
+
+def load_targets(inbox: str | None) -> list[dict]:
+    """Load the target files dropped in ``<inbox>/targets/`` (each whole or rejected whole)."""
+    from scorecard import ingest
+
+    reports = ingest.load_dropped_targets(warehouse_engine(), inbox_location(inbox))
+    for report in reports:
+        log.info("target file %s: %s, %s targets", report["file"], report["status"], report["targets"])
+    return reports
+
+
+# --- snapshots -----------------------------------------------------------------------------------------
+
+def _later_periods(period: str, until: str) -> list[str]:
+    """``period`` and the months after it, up to ``until`` and not beyond the following year."""
+    year, month = int(period[:4]), int(period[5:7])
+    found = []
+    while (year, month) <= (int(period[:4]) + 1, 12) and f"{year:04d}-{month:02d}" <= until:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return found
+
+
+def affected_periods(changed: Iterable[str], until: str) -> list[str]:
+    """The periods already snapshotted whose inputs a change in ``changed`` may touch.
+
+    A period's snapshot reads the year's in-force submissions up to its month, and a stock's baseline
+    reads the year before; periods never snapshotted are left to their monthly run.
+    """
+    from scorecard import snapshots
+
+    candidates = sorted({p for period in changed for p in _later_periods(period, until)})
+    with warehouse_engine().connect() as conn:
+        return [p for p in candidates if snapshots.latest(conn, p) is not None]
+
+
+def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]) -> list[str]:
+    """The periods a snapshot run is about.
+
+    The ``period`` param when given; else, for a run triggered by submissions, the already snapshotted
+    periods their events' ``extra.periods`` affect; else (a scheduled or plain manual run) the month
+    before the run's logical date.
+    """
+    if period:
+        return [_checked_period(period)]
+    changed = {p for event in events for p in event.extra.get("periods", [])}
+    if changed:
+        local = local_date(moment)
+        periods = affected_periods(changed, f"{local.year:04d}-{local.month:02d}")
+        log.info("submissions accepted for %s: re-taking %s", sorted(changed), periods or "nothing")
+        return periods
+    return [previous_period(moment)]
+
+
+def take_snapshot(period: str) -> dict:
+    """Take (or find unchanged) the snapshot of ``period``: ``{"period", "version", "snapshot_id"}``."""
+    from scorecard import snapshots
+
+    snap = snapshots.take(warehouse_engine(), period)
+    log.info("snapshot %s: version %d (id %d)", snap.period, snap.version, snap.snapshot_id)
+    return {"period": snap.period, "version": snap.version, "snapshot_id": snap.snapshot_id}
+
+
+def write_bulletin(snapshot: Mapping) -> dict:
+    """Write the bulletin of a snapshot version into the output folder: the snapshot plus ``files``."""
+    from scorecard import reports
+
+    files = reports.write_bulletin(warehouse_engine(), snapshot["period"], version=snapshot["version"],
+                                   out_dir=config.output_dir())
+    for path in files:
+        log.info("bulletin %s v%d: %s", snapshot["period"], snapshot["version"], path)
+    return {**snapshot, "files": [str(f) for f in files]}
+
+
+def announce_snapshots(bulletins: Sequence[Mapping], event: Any) -> list[dict]:
+    """Describe the snapshots asset event: ``extra.snapshots`` lists each period, version and files."""
+    snapshots = [dict(b) for b in bulletins]
+    if not snapshots:
+        raise AirflowSkipException("no snapshot taken: no asset event")
+    event.extra = {"snapshots": snapshots}
+    return snapshots
+
+
+# --- alerts --------------------------------------------------------------------------------------------
+
+def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict]:
+    """What to alert on: the ``period`` param, else the snapshots the triggering events name.
+
+    Each request is ``{"period", "bulletin"}``; the bulletin (attached to the team's digest) is the
+    event's first ``.xlsx`` file, when there is one.
+    """
+    if period:
+        return [{"period": _checked_period(period), "bulletin": None}]
+    requests: dict[str, str | None] = {}
+    for event in events:
+        for snap in event.extra.get("snapshots", []):
+            workbooks = [f for f in snap.get("files", []) if f.lower().endswith(".xlsx")]
+            requests[snap["period"]] = workbooks[0] if workbooks else None
+    return [{"period": p, "bulletin": b} for p, b in sorted(requests.items())]
+
+
+def send_alerts(period: str, bulletin: str | None = None) -> dict:
+    """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer)."""
+    from scorecard import alerts
+
+    answer = alerts.run(warehouse_engine(), period, _mailer(), bulletin_path=bulletin)
+    log.info("alerts %s v%s: %d alerting rows", period, answer["version"], len(answer["alerts"]))
+    return answer
+
+
+def remind_missing(period: str | None, moment: datetime) -> dict:
+    """Remind the units that have not reported (default: the month before the run's date), from the
+    reporting deadline on; each unit once per period."""
+    from scorecard import alerts
+
+    answer = alerts.remind_missing(warehouse_engine(), _checked_period(period) if period else None,
+                                   _mailer(), today=local_date(moment))
+    log.info("reminders %s (deadline %s): missing %s, reminded %s", answer["period"], answer["deadline"],
+             answer["missing_units"], answer["reminded"])
+    return answer

@@ -1,0 +1,168 @@
+"""An Airflow harness for ``dag.test()`` runs of the repository's DAGs, and an SMTP server on loopback.
+
+Airflow reads its configuration when first imported, so the environment is set here, at import time:
+a temporary ``AIRFLOW_HOME`` (metadata DB on SQLite, migrated once per session), the repository's
+``dags/`` as the DAGs folder (``dag.test()`` only runs DAGs found there), no example DAGs. Each test
+gets its own warehouse, data folders and, when it asks for ``smtp_server``, ``AIRFLOW_CONN_SMTP_DEFAULT``
+pointing at an aiosmtpd server that keeps what it receives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DAGS_DIR = REPO / "dags"
+
+# The same block opens tests/dags/conftest.py: whichever conftest is imported first decides the home.
+os.environ.setdefault("SCORECARD_TEST_AIRFLOW_HOME", tempfile.mkdtemp(prefix="scorecard-airflow-"))
+os.environ["AIRFLOW_HOME"] = os.environ["SCORECARD_TEST_AIRFLOW_HOME"]
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """The metadata database, migrated once per session (in a subprocess: a fresh Airflow process)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+@pytest.fixture
+def scorecard_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh warehouse (SQLite) and data folders for this test, through the environment."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SCORECARD_DATA_DIR", str(data))
+    monkeypatch.setenv("SCORECARD_DB_URL", f"sqlite:///{data / 'warehouse.db'}")
+    monkeypatch.setenv("SCORECARD_INBOX", str(data / "inbox"))
+    monkeypatch.setenv("SCORECARD_QUARANTINE", str(data / "quarantine"))
+    monkeypatch.setenv("SCORECARD_OUTPUT", str(data / "bulletins"))
+    monkeypatch.setenv("SCORECARD_TEAM_EMAILS", "data-team@example.org")
+    monkeypatch.setenv("SCORECARD_MAIL_FROM", "scorecard@example.org")
+    (data / "inbox").mkdir(parents=True)
+    return data
+
+
+@dataclass
+class Mailbox:
+    """What the loopback SMTP server received."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    """An aiosmtpd server on 127.0.0.1, wired as Airflow's ``smtp_default`` connection."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        box = Mailbox("127.0.0.1", probe.getsockname()[1])
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+            box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname=box.host, port=box.port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": box.host, "port": box.port,
+        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.org"},
+    }))
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def run_dag(dagbag, scorecard_env) -> Callable[..., Any]:
+    """Run a DAG once with ``dag.test(**kwargs)``, its tasks without retries: returns the DagRun."""
+
+    def run(dag_id: str, **test_kwargs: Any):
+        dag = dagbag.get_dag(dag_id)
+        for task in dag.tasks:
+            task.retries = 0
+        return dag.test(**test_kwargs)
+
+    return run
+
+
+@pytest.fixture
+def task_states() -> Callable[[Any], dict[str, list[str]]]:
+    """Each task's instance states in a DagRun (several for a mapped task), read from the metadata DB."""
+
+    def states(dag_run) -> dict[str, list[str]]:
+        from airflow.utils.session import create_session
+
+        found: dict[str, list[str]] = {}
+        with create_session() as session:
+            for ti in sorted(dag_run.get_task_instances(session=session), key=lambda t: t.map_index):
+                found.setdefault(ti.task_id, []).append(str(ti.state))
+        return found
+
+    return states
+
+
+@pytest.fixture
+def xcom_values() -> Callable[[Any, str], list[Any]]:
+    """The return values of a task in a DagRun, one per map index."""
+
+    def values(dag_run, task_id: str) -> list[Any]:
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+
+        query = XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id,
+                                   key="return_value").order_by(XComModel.map_index)
+        with create_session() as session:
+            return [XComModel.deserialize_value(x) for x in session.scalars(query)]
+
+    return values
+
+
+@pytest.fixture
+def asset_events() -> Callable[[Any], list[tuple[str, dict]]]:
+    """The asset events a DagRun emitted: (asset name, extra)."""
+
+    def events(dag_run) -> list[tuple[str, dict]]:
+        import sqlalchemy as sa
+        from airflow.models.asset import AssetEvent, AssetModel
+        from airflow.utils.session import create_session
+
+        query = (sa.select(AssetModel.name, AssetEvent.extra)
+                 .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+                 .where(AssetEvent.source_dag_id == dag_run.dag_id,
+                        AssetEvent.source_run_id == dag_run.run_id)
+                 .order_by(AssetEvent.id))
+        with create_session() as session:
+            return [(name, extra) for name, extra in session.execute(query)]
+
+    return events
