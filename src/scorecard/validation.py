@@ -98,7 +98,13 @@ def _check_meta(path: Path, meta: Mapping[str, Any]) -> None:
 
 
 def rows_frame(submissions: list[ParsedSubmission], catalog: Catalog) -> pd.DataFrame:
-    """One row per reported row of a known indicator; a number the parser flagged is null and not valid."""
+    """The frame the suites check: one row per reported row of a known indicator.
+
+    Columns: ``submission`` and ``row`` (indexes into the batch), ``indicator_code``, ``kind``, ``value``,
+    ``numerator``, ``denominator`` (null when not reported or flagged by the parser), the catalog's
+    ``min_value``/``max_value``, and ``value_valid``, ``numerator_valid``, ``denominator_valid`` (false when
+    the parser already reported a problem for that field).
+    """
     import pandas as pd
 
     records = [
