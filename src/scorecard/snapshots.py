@@ -195,7 +195,9 @@ def _loaded(conn: Connection, head) -> Snapshot:
                                 {"snapshot_id": head["snapshot_id"]}).scalars())
     inputs = list(conn.execute(_sql("select_snapshot_inputs"),
                                {"snapshot_id": head["snapshot_id"]}).scalars())
-    return Snapshot(head["period"], head["version"], head["snapshot_id"], head["taken_at"], missing, rows,
+    taken_at = head["taken_at"]  # SQLite hands a text query's timestamp back as a string
+    taken_at = datetime.fromisoformat(taken_at) if isinstance(taken_at, str) else taken_at
+    return Snapshot(head["period"], head["version"], head["snapshot_id"], taken_at, missing, rows,
                     head["threshold"], inputs)
 
 

@@ -1,0 +1,313 @@
+"""The monthly bulletin of a snapshot: an Excel workbook and an HTML page, in Chinese or English.
+
+Both show the city table of every indicator (actual, target, completion, 序时进度, gap, status,
+forecast), one ranking per indicator across units, the units that have not reported, and two charts:
+the city's completion against the expected rate per indicator, and its completion month by month.
+Charts use a CJK font when the machine has one; without one they are drawn in English.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from scorecard import config, snapshots
+from scorecard.catalog import Catalog
+from scorecard.vocabulary import CITY
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
+COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
+           "no_data": "D9D9D9", "no_target": "F2F2F2"}
+TEXT = {
+    "zh": {
+        "title": "科技创新指标考核月报", "version": "版本", "taken_at": "生成时间",
+        "city_sheet": "全市", "missing_sheet": "未报送单位", "charts": "图表", "rankings": "各单位排名",
+        "none_missing": "本月所有单位均已报送。",
+        "city_header": ["指标代码", "指标名称", "计量单位", "实际完成", "年度目标", "完成率", "序时进度",
+                        "差距", "状态", "全年预计"],
+        "ranking_header": ["排名", "单位代码", "单位名称", "实际完成", "年度目标", "完成率", "序时进度",
+                           "差距", "状态", "沿用往月数据"],
+        "missing_header": ["单位代码", "单位名称", "联系邮箱"],
+        "status": {"achieved": "已完成", "on_track": "符合序时", "behind": "略有滞后", "lagging": "严重滞后",
+                   "no_data": "无数据", "no_target": "无目标"},
+        "yes": "是", "no": "否",
+        "chart_progress": "全市完成率与序时进度", "chart_history": "全市完成率逐月变化",
+        "completion": "完成率", "expected": "序时进度", "month": "月份",
+    },
+    "en": {
+        "title": "S&T scorecard monthly bulletin", "version": "version", "taken_at": "taken at",
+        "city_sheet": "City", "missing_sheet": "Not reported", "charts": "Charts", "rankings": "Rankings",
+        "none_missing": "Every unit has reported this month.",
+        "city_header": ["Indicator", "Name", "Unit", "Actual", "Annual target", "Completion", "Expected",
+                        "Gap", "Status", "Year-end forecast"],
+        "ranking_header": ["Rank", "Unit code", "Unit", "Actual", "Annual target", "Completion", "Expected",
+                           "Gap", "Status", "Earlier month's figure"],
+        "missing_header": ["Unit code", "Unit", "Contact e-mail"],
+        "status": {"achieved": "achieved", "on_track": "on track", "behind": "behind", "lagging": "lagging",
+                   "no_data": "no data", "no_target": "no target"},
+        "yes": "yes", "no": "no",
+        "chart_progress": "City completion against expected progress",
+        "chart_history": "City completion month by month",
+        "completion": "completion", "expected": "expected", "month": "month",
+    },
+}
+
+
+class ReportError(ValueError):
+    """A bulletin that cannot be written: unknown language, or no such snapshot."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    png: bytes
+
+    @property
+    def data(self) -> str:
+        return base64.b64encode(self.png).decode("ascii")
+
+
+def _name(obj, lang: str) -> str:
+    return obj.name_zh if lang == "zh" else obj.name_en
+
+
+def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Snapshot:
+    year, month = snapshots.parse_period(period)
+    period = f"{year:04d}-{month:02d}"
+    with engine.connect() as conn:
+        snap = snapshots.latest(conn, period) if version is None else snapshots.load(conn, period, version)
+    if snap is None:
+        which = "any version" if version is None else f"version {version}"
+        raise ReportError(f"no snapshot of {period} ({which}): "
+                          f"run `scorecard snapshot --period {period}` first")
+    return snap
+
+
+# ---- charts -------------------------------------------------------------------------------------
+
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in available), None)
+
+
+def _figure_png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict]], lang: str) -> list[Chart]:
+    """The two charts; drawn in English when the bulletin is Chinese but the machine has no CJK font."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    font = _cjk_font()
+    drawn_in = lang if lang == "en" or font else "en"
+    t = TEXT[drawn_in]
+    city = [r for r in snap.rows if r.unit_code == CITY]
+    with plt.rc_context({"font.family": [font, "sans-serif"]} if font else {}):
+        fig, ax = plt.subplots(figsize=(9, 0.4 * len(city) + 1.5))
+        names = [_name(cat.indicators[r.indicator_code], drawn_in) for r in city]
+        ax.barh(names, [r.completion_rate or 0 for r in city], color="#4c72b0", label=t["completion"])
+        ax.scatter([float("nan") if r.expected_rate is None else r.expected_rate for r in city], names,
+                   color="#dd8452", marker="|", s=300, zorder=3, label=t["expected"])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_title(f"{t['chart_progress']} {snap.period}")
+        ax.legend(loc="lower right")
+        progress = Chart(TEXT[lang]["chart_progress"], _figure_png(fig))
+
+        fig, ax = plt.subplots(figsize=(9, 5))
+        for code, points in history.items():
+            if any(p["completion_rate"] is not None for p in points):
+                ax.plot([p["month"] for p in points], [p["completion_rate"] for p in points], marker="o",
+                        label=_name(cat.indicators[code], drawn_in))
+        ax.set_xlim(0.5, 12.5)
+        ax.set_xticks(range(1, 13))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xlabel(t["month"])
+        ax.set_title(f"{t['chart_history']} {snap.year}")
+        ax.set_ylim(bottom=0)
+        if ax.lines:
+            ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+        monthly = Chart(TEXT[lang]["chart_history"], _figure_png(fig))
+    return [progress, monthly]
+
+
+# ---- tables -------------------------------------------------------------------------------------
+
+def _city_table(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+    return [{**r.as_json(), "name": _name(cat.indicators[r.indicator_code], lang),
+             "measure_unit": cat.indicators[r.indicator_code].measure_unit,
+             "status_label": TEXT[lang]["status"][r.status]}
+            for r in snap.rows if r.unit_code == CITY]
+
+
+def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+    """Per indicator, its unit rows: ranked ones by rank, then the unranked by unit code."""
+    t = TEXT[lang]
+    result = []
+    for code in sorted({r.indicator_code for r in snap.rows}):
+        rows = sorted((r for r in snap.rows if r.indicator_code == code and r.unit_code != CITY),
+                      key=lambda r: (r.rank is None, r.rank or 0, r.unit_code))
+        result.append({"indicator_code": code, "name": _name(cat.indicators[code], lang), "rows": [
+            {**r.as_json(), "unit_name": _unit_name(cat, r.unit_code, lang),
+             "status_label": t["status"][r.status],
+             "stale": "" if r.stale is None else t["yes"] if r.stale else t["no"]} for r in rows]})
+    return result
+
+
+def _unit_name(cat: Catalog, unit_code: str, lang: str) -> str:
+    return _name(cat.units[unit_code], lang) if unit_code in cat.units else unit_code
+
+
+def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+    return [{"code": u, "name": _unit_name(cat, u, lang),
+             "email": cat.units[u].contact_email if u in cat.units else None} for u in snap.missing_units]
+
+
+# ---- workbook -----------------------------------------------------------------------------------
+
+RATES = ("completion_rate", "expected_rate", "gap")
+
+
+def _write_sheet(ws, header: list[str], rows: list[list], status_column: int | None, statuses: list[str]):
+    from openpyxl.styles import Font, PatternFill
+
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for values, status in zip(rows, statuses, strict=True):
+        ws.append(values)
+        if status_column is not None:
+            ws.cell(ws.max_row, status_column).fill = PatternFill("solid", fgColor=COLOURS[status])
+    ws.freeze_panes = "A2"
+    for column in ws.columns:
+        ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
+            len(str(c.value or "")) * (2 if any(ord(ch) > 255 for ch in str(c.value or "")) else 1)
+            for c in column)))
+
+
+def _percent(ws, columns: list[int]) -> None:
+    for column in columns:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "0.0%"
+
+
+def _sheet_title(text: str) -> str:
+    return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
+
+
+def _workbook(snap: snapshots.Snapshot, context: dict, charts: list[Chart], lang: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image
+
+    t = TEXT[lang]
+    book = Workbook()
+    ws = book.active
+    ws.title = _sheet_title(t["city_sheet"])
+    city = context["city_rows"]
+    _write_sheet(ws, t["city_header"], [
+        [r["indicator_code"], r["name"], r["measure_unit"], r["actual"], r["target"], r["completion_rate"],
+         r["expected_rate"], r["gap"], r["status_label"], r["forecast"]] for r in city],
+        9, [r["status"] for r in city])
+    _percent(ws, [6, 7, 8])
+    for ranking in context["rankings"]:
+        ws = book.create_sheet(_sheet_title(ranking["indicator_code"]))
+        rows = ranking["rows"]
+        _write_sheet(ws, t["ranking_header"], [
+            [r["rank"], r["unit_code"], r["unit_name"], r["actual"], r["target"], r["completion_rate"],
+             r["expected_rate"], r["gap"], r["status_label"], r["stale"]] for r in rows],
+            9, [r["status"] for r in rows])
+        _percent(ws, [6, 7, 8])
+    ws = book.create_sheet(_sheet_title(t["missing_sheet"]))
+    missing = context["missing"]
+    _write_sheet(ws, t["missing_header"], [[m["code"], m["name"], m["email"]] for m in missing], None,
+                 ["no_data"] * len(missing))
+    ws = book.create_sheet(_sheet_title(t["charts"]))
+    anchor_row = 1
+    for chart in charts:
+        image = Image(io.BytesIO(chart.png))
+        ws.add_image(image, f"A{anchor_row}")
+        anchor_row += int(image.height / 20) + 2
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _html(context: dict) -> bytes:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("bulletin.html.j2").render(**context).encode("utf-8")
+
+
+def _display(rows: list[dict]) -> list[dict]:
+    """Rows with figures formatted for the HTML page: rates as percentages, nulls as a dash."""
+    def show(name: str, value):
+        if value is None:
+            return "—"
+        if name in RATES:
+            return f"{value:+.1%}" if name == "gap" else f"{value:.1%}"
+        return f"{value:,.2f}" if name in ("actual", "target", "forecast") else value
+
+    return [{k: show(k, v) for k, v in r.items()} for r in rows]
+
+
+# ---- output -------------------------------------------------------------------------------------
+
+def _write(out_dir: str, name: str, data: bytes) -> str:
+    """Write ``name`` under a local folder or an ObjectStoragePath URL; the written location."""
+    if "://" in out_dir:
+        from airflow.sdk import ObjectStoragePath
+
+        folder = ObjectStoragePath(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        with target.open("wb") as handle:
+            handle.write(data)
+        return str(target)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return str(folder / name)
+
+
+def write_bulletin(engine: Engine, period: str, version: int | None = None, out_dir: str | None = None,
+                   lang: str = "zh") -> list[str]:
+    """Write ``bulletin_<period>_v<version>.xlsx`` and ``.html`` (``…_en`` in English); the files written."""
+    from scorecard.warehouse import read_catalog
+
+    if lang not in TEXT:
+        raise ReportError(f"language {lang!r} is not one of {', '.join(TEXT)}")
+    snap = _snapshot(engine, period, version)
+    with engine.connect() as conn:
+        cat = read_catalog(conn)
+        history = {code: snapshots.history(conn, CITY, code, snap.year) for code in sorted(cat.indicators)}
+    context = {"city_rows": _city_table(snap, cat, lang), "rankings": _rankings(snap, cat, lang),
+               "missing": _missing(snap, cat, lang)}
+    charts = _charts(snap, cat, history, lang)
+    html_context = {
+        "lang": lang, "t": TEXT[lang], "period": snap.period, "version": snap.version,
+        "taken_at": f"{snap.taken_at:%Y-%m-%d %H:%M} UTC", "colours": COLOURS, "charts": charts,
+        "missing": context["missing"], "city_rows": _display(context["city_rows"]),
+        "rankings": [{**r, "rows": _display(r["rows"])} for r in context["rankings"]],
+    }
+    stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
+    out_dir = out_dir or config.output_dir()
+    return [_write(out_dir, f"{stem}.xlsx", _workbook(snap, context, charts, lang)),
+            _write(out_dir, f"{stem}.html", _html(html_context))]

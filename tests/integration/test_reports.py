@@ -1,0 +1,153 @@
+"""The bulletin: the workbook opened with openpyxl and the HTML page parsed, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from scorecard import reports, snapshots, warehouse
+from scorecard.cli import app
+
+pytestmark = pytest.mark.integration
+
+TODAY = date(2026, 11, 27)
+_ids = itertools.count()
+PNG_MAGIC = b"\x89PNG"
+
+
+def submit(eng: sa.Engine, unit: str, period: str, values: dict[str, float]) -> None:
+    """Insert one accepted submission in force, superseding the unit's earlier one for the period."""
+    with eng.begin() as conn:
+        conn.execute(sa.text("update submissions set in_force = false where unit_code = :u and period = :p"),
+                     {"u": unit, "p": period})
+        file_id = conn.execute(sa.text(
+            "insert into received_files (uri, sha256, size_bytes, received_at, outcome) "
+            "values (:uri, :sha, 1, :at, 'accepted') returning file_id"),
+            {"uri": f"r-{next(_ids)}", "sha": f"{next(_ids):064d}", "at": datetime(2026, 1, 1)}).scalar_one()
+        sid = conn.execute(sa.text(
+            "insert into submissions (file_id, unit_code, period, year, month, received_at, status, "
+            "in_force, errors, warnings) values (:f, :u, :p, :y, :m, :at, 'accepted', true, '[]', '[]') "
+            "returning submission_id"),
+            {"f": file_id, "u": unit, "p": period, "y": int(period[:4]), "m": int(period[5:]),
+             "at": datetime(2026, 1, 1)}).scalar_one()
+        conn.execute(sa.text("insert into reported_values (submission_id, indicator_code, value) "
+                             "values (:s, :i, :v)"), [{"s": sid, "i": i, "v": v} for i, v in values.items()])
+
+
+@pytest.fixture
+def september(engine: sa.Engine) -> sa.Engine:
+    """C01 and C02 report HTE_APPLY for August and September (targets 11 and 8, CITY 60)."""
+    for unit, august, september in (("C01", 6, 9), ("C02", 1, 1)):
+        submit(engine, unit, "2026-08", {"HTE_APPLY": august})
+        submit(engine, unit, "2026-09", {"HTE_APPLY": september})
+    snapshots.take(engine, "2026-08", today=TODAY)
+    snapshots.take(engine, "2026-09", today=TODAY)
+    return engine
+
+
+def images(html: str) -> list[bytes]:
+    return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+
+
+def test_chinese_bulletin(september: sa.Engine, tmp_path: Path) -> None:
+    files = reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))
+    assert [Path(f).name for f in files] == ["bulletin_2026-09_v1.xlsx", "bulletin_2026-09_v1.html"]
+    book = load_workbook(files[0])
+    with september.connect() as conn:
+        codes = sorted(warehouse.read_catalog(conn).indicators)
+    assert book.sheetnames == ["全市", *codes, "未报送单位", "图表"]
+
+    city = {row[0].value: row for row in book["全市"].iter_rows(min_row=2)}
+    assert [c.value for c in book["全市"][1]][:9] == [
+        "指标代码", "指标名称", "计量单位", "实际完成", "年度目标", "完成率", "序时进度", "差距", "状态"]
+    hte = [c.value for c in city["HTE_APPLY"]]
+    assert hte[:5] == ["HTE_APPLY", "新申报高新技术企业数", "家", 10, 60]
+    assert hte[5] == pytest.approx(10 / 60)
+    assert hte[6] == pytest.approx(9 / 12)
+    assert hte[7] == pytest.approx(10 / 60 - 9 / 12)
+    assert hte[8] == "严重滞后"
+    assert hte[9] == pytest.approx(10 / (9 / 12))
+    assert city["HTE_APPLY"][8].fill.fgColor.rgb.endswith("FFC7CE")
+    assert city["HTE_APPLY"][5].number_format == "0.0%"
+
+    ranking = [[c.value for c in row] for row in book["HTE_APPLY"].iter_rows(min_row=2)]
+    assert [r[:3] for r in ranking[:2]] == [[1, "C01", "东城区"], [2, "C02", "西山区"]]
+    assert all(r[0] is None for r in ranking[2:])  # units with a target but no data are not ranked
+    missing = [row[0].value for row in book["未报送单位"].iter_rows(min_row=2)]
+    assert missing == ["C03", "C04", "C05", "P01", "P02", "P03", "P04"]
+    assert len(book["图表"]._images) == 2
+
+    html = Path(files[1]).read_text(encoding="utf-8")
+    assert "<title>科技创新指标考核月报 2026-09</title>" in html
+    row = re.search(r'<tr class="status-lagging" data-indicator="HTE_APPLY">(.*?)</tr>', html, re.S)
+    assert row and "16.7%" in row.group(1) and "75.0%" in row.group(1) and "严重滞后" in row.group(1)
+    assert "南湖县" in html.split('id="missing"')[1].split("</ul>")[0]
+    assert [png[:4] for png in images(html)] == [PNG_MAGIC, PNG_MAGIC]
+
+
+def test_english_bulletin_of_an_older_version(september: sa.Engine, tmp_path: Path) -> None:
+    submit(september, "C02", "2026-09", {"HTE_APPLY": 5})
+    assert snapshots.take(september, "2026-09", today=TODAY).version == 2
+    files = reports.write_bulletin(september, "2026-09", version=1, out_dir=str(tmp_path), lang="en")
+    assert [Path(f).name for f in files] == ["bulletin_2026-09_v1_en.xlsx", "bulletin_2026-09_v1_en.html"]
+    book = load_workbook(files[0])
+    assert book.sheetnames[0] == "City" and book.sheetnames[-2:] == ["Not reported", "Charts"]
+    city = {row[0].value: [c.value for c in row] for row in book["City"].iter_rows(min_row=2)}
+    assert city["HTE_APPLY"][3] == 10  # version 1: 9 + 1, not the corrected 9 + 5
+    assert city["HTE_APPLY"][8] == "lagging"
+    html = Path(files[1]).read_text(encoding="utf-8")
+    assert "S&amp;T scorecard monthly bulletin" in html and "version 1" in html
+    latest = reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))
+    assert Path(latest[0]).name == "bulletin_2026-09_v2.xlsx"
+    assert {row[0].value: row[3].value for row in load_workbook(latest[0])["全市"].iter_rows(min_row=2)}[
+        "HTE_APPLY"] == 14
+
+
+@pytest.mark.parametrize(("period", "version", "lang", "message"), [
+    ("2026-07", None, "zh", "no snapshot of 2026-07"),
+    ("2026-09", 5, "zh", "version 5"),
+    ("2026-09", None, "fr", "language"),
+    ("2026/09", None, "zh", "YYYY-MM"),
+])
+def test_bulletin_errors(september: sa.Engine, tmp_path: Path, period, version, lang, message) -> None:
+    with pytest.raises((reports.ReportError, snapshots.SnapshotError), match=message):
+        reports.write_bulletin(september, period, version, str(tmp_path / "out"), lang)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_report(september: sa.Engine, tmp_path: Path) -> None:
+    url = september.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "--period", "2026-09", "--out", str(tmp_path), "--json",
+                                 "--db", url])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert [Path(f).name for f in files] == ["bulletin_2026-09_v1.xlsx", "bulletin_2026-09_v1.html"]
+    assert all(Path(f).is_file() for f in files)
+    bad = runner.invoke(app, ["report", "--period", "2026-07", "--json", "--db", url])
+    assert bad.exit_code == 2 and "no snapshot" in json.loads(bad.stdout)["error"]
+
+
+def test_bulletin_to_an_object_storage_url(sqlite_url: str, tmp_path: Path) -> None:
+    eng = warehouse.engine(sqlite_url)
+    warehouse.init_db(eng)
+    with eng.begin() as conn:
+        conn.execute(warehouse.sql("upsert_target"), {"year": 2026, "unit_code": "C01", "indicator_code":
+                     "HTE_APPLY", "target": 10, "source": "test", "loaded_at": datetime(2026, 1, 1)})
+    submit(eng, "C01", "2026-03", {"HTE_APPLY": 3})
+    snapshots.take(eng, "2026-03", today=TODAY)
+    files = reports.write_bulletin(eng, "2026-03", out_dir=f"file://{tmp_path}/out", lang="en")
+    assert files == [f"file://{tmp_path}/out/bulletin_2026-03_v1_en.xlsx",
+                     f"file://{tmp_path}/out/bulletin_2026-03_v1_en.html"]
+    city = load_workbook(tmp_path / "out" / "bulletin_2026-03_v1_en.xlsx")["City"]
+    assert {row[0].value: row[3].value for row in city.iter_rows(min_row=2)}["HTE_APPLY"] == 3
+    assert (tmp_path / "out" / "bulletin_2026-03_v1_en.html").read_bytes().startswith(b"<!DOCTYPE html>")
