@@ -23,16 +23,8 @@ from scorecard.model import ParsedSubmission
 from scorecard.vocabulary import SubmissionStatus
 from scorecard.warehouse import read_catalog, sql
 
-CHUNK_SIZE = 500
-
-
-@cache
-def _period_submissions() -> sa.TextualSelect:
-    """``select_period_submissions`` with its date-time typed (SQLite hands back text otherwise)."""
-    return sql("select_period_submissions").columns(
-        sa.column("received", sa.Integer), sa.column("submission_id", sa.Integer),
-        sa.column("submitted_at", sa.DateTime),
-    )
+CHUNK_SIZE = 5000
+"""Files per chunk: one Great Expectations run (~1 s whatever its size) and one transaction each."""
 
 
 @dataclass
@@ -92,16 +84,20 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start:start + size]
 
 
-def _waves(files: list[tuple[sources.FileBytes, list[ParsedSubmission]]]):
-    """Split a chunk so that no wave holds two submissions of one unit and year.
+Planned = tuple[sources.FileBytes, list[ParsedSubmission] | None]
+"""A file of a chunk and its parsed submissions; ``None`` for a duplicate of an earlier file."""
+
+
+def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
+    """Split a chunk, in order, so that no wave holds two submissions of one unit and year.
 
     Cross-period rules compare a submission with what is loaded; loading wave by wave lets a
     unit's March be checked against its February received earlier in the same chunk.
     """
-    wave: list = []
+    wave: list[Planned] = []
     keys: set[tuple[str | None, int | None]] = set()
-    for item in files:
-        item_keys = {(s.unit_code, s.year) for s in item[1]}
+    for item in plan:
+        item_keys = {(s.unit_code, s.year) for s in item[1] or ()}
         if keys & item_keys:
             yield wave
             wave, keys = [], set()
@@ -120,79 +116,122 @@ def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
     }).scalar_one()
 
 
-class Loader:
-    """Writes received files and their submissions into the warehouse on one connection."""
+@cache
+def _period_state() -> sa.TextualSelect:
+    """``select_period_state`` with its types (SQLite hands date-times back as text otherwise)."""
+    return sql("select_period_state").bindparams(
+        sa.bindparam("unit_codes", expanding=True), sa.bindparam("periods", expanding=True),
+    ).columns(
+        sa.column("unit_code", sa.String), sa.column("period", sa.String),
+        sa.column("received", sa.Integer), sa.column("in_force_id", sa.Integer),
+        sa.column("in_force_submitted_at", sa.DateTime),
+    )
 
-    def __init__(self, conn: Connection, catalog: Catalog, quarantine_root: str) -> None:
+
+@cache
+def _original_files() -> sa.TextClause:
+    return sql("select_original_files").bindparams(sa.bindparam("shas", expanding=True))
+
+
+class Loader:
+    """Writes a chunk's files and submissions into the warehouse on one connection, wave by wave.
+
+    Round trips are what loading costs: one per file and one per submission (their ids are needed),
+    the rest — reported values, supersession, the state of each period — is done per wave.
+    """
+
+    def __init__(self, conn: Connection, catalog: Catalog, quarantine_root: str,
+                 originals: dict[str, int]) -> None:
         self.conn = conn
         self.catalog = catalog
         self.quarantine_root = quarantine_root
+        self.originals = originals
 
-    def record_file(self, file: sources.FileBytes, outcome: str, duplicate_of: int | None = None) -> int:
-        return record_file(self.conn, file, outcome, duplicate_of)
+    def load_wave(self, wave: list[Planned], report: IngestReport) -> None:
+        subs = [s for _, file_subs in wave for s in file_subs or ()]
+        validation.check_history(self.conn, subs, self.catalog)
+        state = self._period_state(subs)
+        values: list[dict] = []
+        in_force: list[dict] = []
+        for file, file_subs in wave:
+            if file_subs is None:
+                report.entries.extend(self._duplicate(file))
+                continue
+            file_id = self._record(file, file_subs)
+            for sub in file_subs:
+                self._insert_submission(file_id, sub, state, values, in_force)
+                report.entries.append(sub.verdict())
+            self._quarantine(file, file_id, file_subs, report)
+        if values:
+            self.conn.execute(sql("insert_reported_value"), values)
+        if in_force:
+            self.conn.execute(sql("update_in_force"), in_force)
 
-    def original_of(self, sha256: str) -> int | None:
-        return self.conn.execute(sql("select_original_file"), {"sha256": sha256}).scalar()
+    def _period_state(self, subs: list[ParsedSubmission]) -> dict[tuple[str, str], sa.Row]:
+        keyed = [s for s in subs if s.unit_code and s.period]
+        if not keyed:
+            return {}
+        rows = self.conn.execute(_period_state(), {
+            "unit_codes": sorted({s.unit_code for s in keyed}),
+            "periods": sorted({s.period for s in keyed}),
+        })
+        return {(r.unit_code, r.period): r for r in rows}
 
-    def duplicate_entries(self, file: sources.FileBytes, original_id: int) -> list[dict]:
-        self.record_file(file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id)
+    def _record(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> int:
+        statuses = {s.status for s in subs}
+        outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
+        file_id = record_file(self.conn, file, outcome)
+        self.originals.setdefault(file.sha256, file_id)
+        return file_id
+
+    def _duplicate(self, file: sources.FileBytes) -> list[dict]:
+        original_id = self.originals[file.sha256]
+        record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id)
         rows = self.conn.execute(sql("select_file_submissions"), {"file_id": original_id}).all() or [None]
         return [{"file": file.uri, "status": str(SubmissionStatus.DUPLICATE),
                  "unit_code": r.unit_code if r else None, "period": r.period if r else None,
                  "errors": [], "warnings": []} for r in rows]
 
-    def load_file(self, file: sources.FileBytes, subs: list[ParsedSubmission], report: IngestReport) -> None:
-        statuses = {s.status for s in subs}
-        outcome = statuses.pop() if len(statuses) == 1 else "partial"
-        file_id = self.record_file(file, str(outcome))
-        for sub in subs:
-            self._load_submission(file_id, sub)
-            report.entries.append(sub.verdict())
-        rejected = [s for s in subs if s.status == SubmissionStatus.REJECTED]
-        if rejected:
-            kept = quarantine.store(self.quarantine_root, file_id, file.name, file.data, file.sha256,
-                                    rejected)
-            self.conn.execute(sql("insert_quarantine"), {
-                "file_id": file_id, "stored_path": kept.stored_path, "report_path": kept.report_path,
-                "feedback_path": kept.feedback_path, "created_at": _now(),
-            })
-            report.rejections.extend(
-                Rejection(file.uri, s.unit_code, s.period, [p.as_dict() for p in s.errors],
-                          kept.feedback_path)
-                for s in rejected
-            )
-
-    def _load_submission(self, file_id: int, sub: ParsedSubmission) -> None:
+    def _insert_submission(self, file_id: int, sub: ParsedSubmission, state: dict,
+                           values: list[dict], in_force: list[dict]) -> None:
         accepted = sub.status == SubmissionStatus.ACCEPTED
-        received_at = _now()
-        current = None
-        version = None
-        if sub.unit_code and sub.period:
-            current = self.conn.execute(_period_submissions(), {
-                "unit_code": sub.unit_code, "period": sub.period, "in_force": True,
-            }).one()
-            version = current.received + 1
+        current = state.get((sub.unit_code, sub.period))
+        keyed = bool(sub.unit_code and sub.period)
         submission_id = self.conn.execute(sql("insert_submission"), {
             "file_id": file_id, "unit_code": sub.unit_code, "period": sub.period, "year": sub.year,
-            "month": sub.month, "submitted_at": _naive(sub.submitted_at), "received_at": received_at,
-            "status": str(sub.status), "version": version, "in_force": False,
+            "month": sub.month, "submitted_at": _naive(sub.submitted_at), "received_at": _now(),
+            "status": str(sub.status), "version": (current.received if current else 0) + 1 if keyed else None,
+            "in_force": False,
             "errors": json.dumps([p.as_dict() for p in sub.errors], ensure_ascii=False),
             "warnings": json.dumps([p.as_dict() for p in sub.warnings], ensure_ascii=False),
         }).scalar_one()
         if not accepted:
             return
-        if sub.rows:
-            self.conn.execute(sql("insert_reported_value"), [
-                {"submission_id": submission_id, "indicator_code": row.indicator_code, "value": row.value,
-                 "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
-                 "cell": row.cells.get("value"), "line": row.line}
-                for row in sub.rows
-            ])
-        if current is not None and supersedes(_naive(sub.submitted_at), current.submission_id,
-                                              current.submitted_at):
-            self.conn.execute(sql("update_in_force"), {
-                "submission_id": submission_id, "unit_code": sub.unit_code, "period": sub.period,
-            })
+        values.extend(
+            {"submission_id": submission_id, "indicator_code": row.indicator_code, "value": row.value,
+             "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
+             "cell": row.cells.get("value"), "line": row.line}
+            for row in sub.rows
+        )
+        if current is None or supersedes(_naive(sub.submitted_at), current.in_force_id,
+                                         current.in_force_submitted_at):
+            in_force.append({"submission_id": submission_id, "unit_code": sub.unit_code,
+                             "period": sub.period})
+
+    def _quarantine(self, file: sources.FileBytes, file_id: int, subs: list[ParsedSubmission],
+                    report: IngestReport) -> None:
+        rejected = [s for s in subs if s.status == SubmissionStatus.REJECTED]
+        if not rejected:
+            return
+        kept = quarantine.store(self.quarantine_root, file_id, file.name, file.data, file.sha256, rejected)
+        self.conn.execute(sql("insert_quarantine"), {
+            "file_id": file_id, "stored_path": kept.stored_path, "report_path": kept.report_path,
+            "feedback_path": kept.feedback_path, "created_at": _now(),
+        })
+        report.rejections.extend(
+            Rejection(file.uri, s.unit_code, s.period, [p.as_dict() for p in s.errors], kept.feedback_path)
+            for s in rejected
+        )
 
 
 def supersedes(submitted_at: datetime | None, current_id: int | None,
@@ -220,45 +259,30 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
     for chunk in _chunks(list(uris), CHUNK_SIZE):
         files = [sources.read(uri) for uri in chunk]
         with engine.begin() as conn:
-            loader = Loader(conn, catalog, quarantine_root)
-            _ingest_chunk(loader, files, today, report)
+            originals = {r.sha256: r.file_id for r in conn.execute(
+                _original_files(), {"shas": sorted({f.sha256 for f in files})})}
+            plan = _plan(files, originals, catalog, today)
+            validation.check_data([s for _, subs in plan for s in subs or ()], catalog)
+            loader = Loader(conn, catalog, quarantine_root, originals)
+            for wave in _waves(plan):
+                loader.load_wave(wave, report)
         if progress:
             progress(len(chunk))
     return report
 
 
-def _ingest_chunk(loader: Loader, files: list[sources.FileBytes], today: date | None,
-                  report: IngestReport) -> None:
-    seen: dict[str, int] = {}
-    to_load: list[tuple[sources.FileBytes, list[ParsedSubmission]]] = []
-    duplicates: dict[int, int | str] = {}
-    for index, file in enumerate(files):
-        original = loader.original_of(file.sha256)
-        if original is not None:
-            duplicates[index] = original
-        elif file.sha256 in seen:
-            duplicates[index] = file.sha256
+def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Catalog,
+          today: date | None) -> list[Planned]:
+    """Parse every file whose bytes were not received before (in the warehouse or earlier in the chunk)."""
+    seen = set(originals)
+    plan: list[Planned] = []
+    for file in files:
+        if file.sha256 in seen:
+            plan.append((file, None))
         else:
-            seen[file.sha256] = index
-            to_load.append((file, parsing.parse_file(file.uri, file.data, loader.catalog, today)))
-    validation.check_data([s for _, subs in to_load for s in subs], loader.catalog)
-    parsed = {id(file): subs for file, subs in to_load}
-    waves = list(_waves(to_load))
-    wave_of = {id(file): n for n, wave in enumerate(waves) for file, _ in wave}
-    checked: set[int] = set()
-    for index, file in enumerate(files):
-        if index in duplicates:
-            original = duplicates[index]
-            if isinstance(original, str):
-                original = loader.original_of(original)
-            report.entries.extend(loader.duplicate_entries(file, original))
-            continue
-        wave = wave_of[id(file)]
-        if wave not in checked:
-            wave_subs = [s for _, subs in waves[wave] for s in subs]
-            validation.check_history(loader.conn, wave_subs, loader.catalog)
-            checked.add(wave)
-        loader.load_file(file, parsed[id(file)], report)
+            seen.add(file.sha256)
+            plan.append((file, parsing.parse_file(file.uri, file.data, catalog, today)))
+    return plan
 
 
 def ingest(engine: Engine, inbox: str, today: date | None = None,
