@@ -151,3 +151,19 @@ def test_targets_dropped_in_inbox_are_loaded_once(engine, inbox) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.text("select target from targets where year = 2027 and unit_code = 'CITY'")
                             ).scalar_one() == 70
+
+
+def test_months_of_one_unit_in_one_run_are_checked_against_each_other(engine, catalog, inbox,
+                                                                      tmp_path) -> None:
+    february = complete_rows(catalog, "C01", 2)
+    march = complete_rows(catalog, "C01", 3)
+    march[0]["value"] = february[0]["value"] - 1
+    write_workbook(inbox / "a_feb.xlsx", "C01", "2026-02", february)
+    write_workbook(inbox / "b_mar.xlsx", "C01", "2026-03", march)
+
+    entries = run(engine, inbox, tmp_path)
+
+    assert [e["status"] for e in entries] == ["accepted", "rejected"]
+    [error] = entries[1]["errors"]
+    assert (error["rule"], error["indicator_code"], error["cell"]) == (
+        "cumulative_decrease", march[0]["indicator_code"], "C5")
