@@ -9,6 +9,7 @@ A crash between the server's acceptance and the ``sent`` mark resends once: deli
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections import defaultdict
@@ -217,12 +218,21 @@ def _stale_undelivered(log_rows: Iterable[Mapping], planned: Iterable[Mapping]) 
     return [r for r in log_rows if r["state"] in ("pending", "failed") and _log_key(r) not in keep]
 
 
+def mail_settings() -> config.MailSettings:
+    """The configured sender and data team, without team entries that are not plain addresses."""
+    settings = config.mail_settings()
+    bad = [a for a in settings.team if not mail.is_address(a)]
+    if bad:
+        log.warning("ignoring team addresses that are not plain addresses: %r", bad)
+    return config.MailSettings(team=[a for a in settings.team if a not in bad], sender=settings.sender)
+
+
 # --- progress alerts after a snapshot --------------------------------------------------------------
 
 def recipients(row: Row, team: Sequence[str]) -> list[str]:
     """A unit's contact (when it is a valid address) and the data team; CITY rows go to the team."""
     contact = row.contact_email.strip() if row.contact_email else None
-    own = [contact] if row.unit_code != CITY and mail.is_address(contact) else []
+    own = [contact] if contact and row.unit_code != CITY and mail.is_address(contact) else []
     return own + [t for t in team if t not in own]
 
 
@@ -284,7 +294,7 @@ def _status_entries(period: str, snapshot_id: int, rows: Iterable[Row], recipien
 def plan(period: str, snapshot: Mapping, rows: list[Row], changes: Changes, log_rows: list[Mapping],
          bulletin: mail.Attachment | None) -> list[Outgoing]:
     """The messages due: one digest per team address, one message per unit contact, each only if new."""
-    settings = config.mail_settings()
+    settings = mail_settings()
     outgoing = []
     for address in settings.team:
         due = due_rows(rows, address, log_rows)
@@ -325,7 +335,7 @@ def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
         previous = snapshot_rows(conn, before["snapshot_id"]) if before else {}
         log_rows = logged(conn, AlertKind.STATUS, period)
     rows = [r for r in current.values() if r.alerting]
-    team = config.mail_settings().team
+    team = mail_settings().team
     answer = {"period": period, "version": snapshot["version"],
               "alerts": [{"unit_code": r.unit_code, "indicator_code": r.indicator_code, "status": r.status,
                           "gap": r.gap, "recipients": recipients(r, team)} for r in rows],
@@ -385,7 +395,7 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
 def _missing_plan(period: str, due_date: date, units: list[Mapping],
                   log_rows: list[Mapping]) -> list[tuple[Outgoing, str | None]]:
     """Reminders to the units not yet reminded, and one list per team address with news on it."""
-    settings = config.mail_settings()
+    settings = mail_settings()
     sent = {(r["unit_code"], r["recipient"]) for r in log_rows if r["state"] == "sent"}
     outgoing: list[tuple[Outgoing, str | None]] = []
     for unit in units:
@@ -436,8 +446,13 @@ def _rejection(detail: Mapping, recipient: str, unit_name: str | None) -> EmailM
                f"报送文件未通过校验：{detail['file_name']}")
     text, html = mail.render("rejected", detail=detail, unit_name=unit_name,
                              errors=explain(detail.get("errors") or []), feedback=attachment)
-    return mail.compose(sender=config.mail_settings().sender, to=[recipient], subject=subject, text=text,
+    return mail.compose(sender=mail_settings().sender, to=[recipient], subject=subject, text=text,
                         html=html, attachments=[attachment] if attachment else [])
+
+
+def log_ref(text: str) -> str:
+    """``text`` as an alert-log ref (at most 255 characters; a longer one keeps a hash of the whole)."""
+    return text if len(text) <= 255 else f"{text[:190]}#{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def _unit(conn: Connection, unit_code: str | None) -> Mapping | None:
@@ -459,10 +474,10 @@ def notify_rejection(engine: Engine, mailer: mail.Mailer, unit_code: str | None,
         unit = _unit(conn, unit_code)
         log_rows = logged(conn, AlertKind.REJECTED, period or "")
     contact = (unit["contact_email"] or "").strip() if unit else ""
-    targets = [contact] if mail.is_address(contact) else config.mail_settings().team
+    targets = [contact] if mail.is_address(contact) else mail_settings().team
     detail = {"unit_code": unit_code or "", "period": period or "", "file_name": file_name,
               "errors": errors, "feedback_path": feedback_path}
-    ref = (ref or file_name)[:255]
+    ref = log_ref(ref or file_name)
     sent = {r["recipient"] for r in log_rows if r["ref"] == ref and r["state"] == "sent"}
     outcome = "already_sent"
     for recipient in targets:

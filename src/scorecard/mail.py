@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
@@ -128,7 +128,7 @@ def compose(*, sender: str, to: Sequence[str], subject: str, text: str, html: st
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1])
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
-    html_part = message.get_payload()[1]
+    html_part = cast(EmailMessage, message.get_payload(1))
     for image in images:
         html_part.add_related(image.png, "image", "png", cid=f"<{image.cid}>")
     for attachment in attachments:
@@ -184,7 +184,8 @@ class AirflowSmtpMailer:
         with SmtpHook(smtp_conn_id=self.conn_id) as hook:
             # The hook's send_email_smtp builds its own MIME tree, which cannot carry our inline chart;
             # its logged-in client sends the message we composed.
-            hook._smtp_client.send_message(message)
+            client = cast(smtplib.SMTP, hook._smtp_client)
+            client.send_message(message)
 
 
 class OutboxMailer:

@@ -223,17 +223,40 @@ def test_header_and_markup_injection_is_neutralised(engine, smtp_server) -> None
         assert "&lt;script&gt;" in received.body("html")
 
 
-def write_accepted_submission(engine: sa.Engine, unit_code: str, period: str) -> None:
+def write_accepted_submission(engine: sa.Engine, unit_code: str, period: str,
+                              values: dict[str, float] | None = None) -> None:
     now = datetime(2026, 10, 2)
     with engine.begin() as conn:
         file_id = conn.execute(sa.text(
             "insert into received_files (uri, sha256, size_bytes, received_at, outcome) "
             "values (:u, :h, 1, :t, 'accepted') returning file_id"),
             {"u": f"{unit_code}.xlsx", "h": unit_code.ljust(64, "0"), "t": now}).scalar_one()
-        conn.execute(sa.text(
+        submission_id = conn.execute(sa.text(
             "insert into submissions (file_id, unit_code, period, year, month, received_at, status, "
-            "in_force, errors, warnings) values (:f, :u, :p, 2026, 9, :t, 'accepted', true, '[]', '[]')"),
-            {"f": file_id, "u": unit_code, "p": period, "t": now})
+            "in_force, errors, warnings) values (:f, :u, :p, 2026, 9, :t, 'accepted', true, '[]', '[]') "
+            "returning submission_id"),
+            {"f": file_id, "u": unit_code, "p": period, "t": now}).scalar_one()
+        if values:
+            conn.execute(sa.text("insert into reported_values (submission_id, indicator_code, value) "
+                                 "values (:s, :i, :v)"),
+                         [{"s": submission_id, "i": code, "v": v} for code, v in values.items()])
+
+
+def test_alerts_follow_a_snapshot_taken_by_the_snapshot_module(engine, smtp_server) -> None:
+    from scorecard import snapshots
+
+    # C01's year-to-date figures at September against 2026 targets: 序时进度 is 75 % on linear flows.
+    write_accepted_submission(engine, "C01", "2026-09", {"HTE_APPLY": 8, "TECH_CONTRACT": 30000,
+                                                         "CREDIT_LOAN": 1300})
+    snap = snapshots.take(engine, "2026-09", today=date(2026, 11, 27))
+    expected = {(r.unit_code, r.indicator_code): r.status for r in snap.rows
+                if r.status in ("behind", "lagging")}
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert answer["version"] == snap.version
+    assert {(a["unit_code"], a["indicator_code"]): a["status"] for a in answer["alerts"]} == expected
+    assert ("C01", "TECH_CONTRACT") in expected
+    [c01] = smtp_server.to(C01)
+    assert "技术合同登记额" in c01.body("plain")
 
 
 def test_missing_reports_reminded_from_the_deadline_once(engine, smtp_server) -> None:

@@ -187,3 +187,14 @@ def test_recipients() -> None:
     assert alerts.recipients(row(unit_code="CITY", contact_email=None), team) == team
     assert alerts.recipients(row(contact_email="bad\r\nBcc: x@y.org"), team) == team
     assert alerts.recipients(row(contact_email=None), team) == team
+
+
+def test_team_addresses_that_are_not_plain_addresses_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORECARD_TEAM_EMAILS", "team@example.org, bad\nBcc: x@y.org ,,Boss <b@example.org>")
+    assert alerts.mail_settings().team == ["team@example.org"]
+
+
+def test_log_ref_fits_the_column_and_keeps_long_refs_apart() -> None:
+    long_a, long_b = "s3://inbox/" + "a" * 300 + "/x.xlsx", "s3://inbox/" + "a" * 300 + "/y.xlsx"
+    assert alerts.log_ref("C01.xlsx") == "C01.xlsx"
+    assert len(alerts.log_ref(long_a)) == 255 and alerts.log_ref(long_a) != alerts.log_ref(long_b)
