@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -201,44 +201,66 @@ class _Figure:
     denominator: float | None
 
 
+@dataclass(frozen=True)
+class _Dated:
+    """A submission naming a known unit and a valid period: one that has a history."""
+
+    submission: ParsedSubmission
+    unit: str
+    period: str
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def month(self) -> int:
+        return int(self.period[5:])
+
+
 def check_history(conn: Connection, submissions: list[ParsedSubmission], catalog: Catalog) -> None:
     """Check ``submissions`` against the in-force accepted submissions of other periods in the warehouse."""
-    batch = [s for s in submissions if _has_history(s, catalog)]
+    batch = [d for d in (_dated(s, catalog) for s in submissions) if d is not None]
     if not batch:
         return
-    units = sorted({s.unit_code for s in batch})
-    same_year = _same_year_figures(conn, units, sorted({s.year for s in batch}))
-    previous = _previous_figures(conn, units, max(s.period for s in batch))
-    snapshots = _snapshots(conn, sorted({s.period for s in batch}))
-    for submission in batch:
-        submission.problems.extend(_late(submission, snapshots))
-        for row in submission.rows:
+    units = sorted({d.unit for d in batch})
+    same_year = _same_year_figures(conn, units, sorted({d.year for d in batch}))
+    previous = _previous_figures(conn, units, max(d.period for d in batch))
+    snapshots = _snapshots(conn, sorted({d.period for d in batch}))
+    for dated in batch:
+        problems = dated.submission.problems
+        problems.extend(_late(dated, snapshots))
+        for row in dated.submission.rows:
             indicator = catalog.indicators.get(row.indicator_code)
             if indicator is None or "indicator_code" in row.invalid_fields:
                 continue
             if indicator.kind == Kind.STOCK:
-                submission.problems.extend(_large_change(submission, row, previous))
+                problems.extend(_large_change(dated, row, previous))
             else:
-                history = same_year.get((submission.unit_code, submission.year, row.indicator_code), [])
-                submission.problems.extend(_cumulative(submission, row, indicator, history))
+                history = same_year.get((dated.unit, dated.year, row.indicator_code), [])
+                problems.extend(_cumulative(dated, row, indicator, history))
 
 
-def _has_history(submission: ParsedSubmission, catalog: Catalog) -> bool:
-    """Whether the submission names a known unit and a valid period, so that history applies."""
-    return (submission.unit_code in catalog.units
-            and bool(_PERIOD.match(submission.period or ""))
-            and not any(p.rule in _NO_HISTORY_RULES for p in submission.problems))
+def _dated(submission: ParsedSubmission, catalog: Catalog) -> _Dated | None:
+    """The submission with its unit and period when both are valid, so that history applies; else None."""
+    unit, period = submission.unit_code, submission.period
+    if unit is None or unit not in catalog.units or period is None or not _PERIOD.match(period):
+        return None
+    if any(p.rule in _NO_HISTORY_RULES for p in submission.problems):
+        return None
+    return _Dated(submission, unit, period)
 
 
-def _expanding(name: str, **lists: Iterable[Any]) -> Any:
+def _expanding(name: str, *keys: str) -> Any:
+    """The statement ``name`` with the list parameters ``keys`` expanded into ``in (…)``."""
     import sqlalchemy as sa
 
-    return warehouse.sql(name).bindparams(*(sa.bindparam(key, expanding=True) for key in lists))
+    return warehouse.sql(name).bindparams(*(sa.bindparam(key, expanding=True) for key in keys))
 
 
 def _same_year_figures(conn: Connection, units: list[str], years: list[int]
                        ) -> dict[tuple[str, int, str], list[_Figure]]:
-    statement = _expanding("select_history_same_year", unit_codes=units, years=years)
+    statement = _expanding("select_history_same_year", "unit_codes", "years")
     figures: dict[tuple[str, int, str], list[_Figure]] = defaultdict(list)
     for r in conn.execute(statement, {"unit_codes": units, "years": years}):
         figures[(r.unit_code, r.year, r.indicator_code)].append(
@@ -249,7 +271,7 @@ def _same_year_figures(conn: Connection, units: list[str], years: list[int]
 def _previous_figures(conn: Connection, units: list[str], before: str
                       ) -> dict[str, list[tuple[str, dict[str, float | None]]]]:
     """Per unit, its in-force periods before ``before`` (newest first), each with its stock values."""
-    statement = _expanding("select_history_previous", unit_codes=units)
+    statement = _expanding("select_history_previous", "unit_codes")
     periods: dict[str, dict[str, dict[str, float | None]]] = defaultdict(dict)
     for r in conn.execute(statement, {"unit_codes": units, "before": before}):
         values = periods[r.unit_code].setdefault(r.period, {})
@@ -259,7 +281,7 @@ def _previous_figures(conn: Connection, units: list[str], before: str
 
 
 def _snapshots(conn: Connection, periods: list[str]) -> dict[str, Any]:
-    statement = _expanding("select_snapshotted_periods", periods=periods)
+    statement = _expanding("select_snapshotted_periods", "periods")
     return {r.period: r for r in conn.execute(statement, {"periods": periods})}
 
 
@@ -268,7 +290,7 @@ def _tolerance(figure: float) -> float:
     return 1e-9 * max(1.0, abs(figure))
 
 
-def _cumulative(submission: ParsedSubmission, row: ReportedValue, indicator: Indicator,
+def _cumulative(submission: _Dated, row: ReportedValue, indicator: Indicator,
                 history: list[_Figure]) -> list[Problem]:
     fields = ("value",) if indicator.kind == Kind.FLOW else ("numerator", "denominator")
     problems = []
@@ -305,7 +327,7 @@ def _decrease(row: ReportedValue, field_name: str, new: float, other: _Figure, o
                    **row.where(field_name))
 
 
-def _large_change(submission: ParsedSubmission, row: ReportedValue,
+def _large_change(submission: _Dated, row: ReportedValue,
                   previous: Mapping[str, list[tuple[str, dict[str, float | None]]]]) -> list[Problem]:
     """A stock moving by more than half its figure of the unit's previous accepted month.
 
@@ -314,7 +336,7 @@ def _large_change(submission: ParsedSubmission, row: ReportedValue,
     A warning never rejects, so the cost of asking is small.
     """
     new = _number(row, "value")
-    earlier = [(period, values) for period, values in previous.get(submission.unit_code, [])
+    earlier = [(period, values) for period, values in previous.get(submission.unit, [])
                if period < submission.period]
     if new is None or not earlier:
         return []
@@ -334,7 +356,7 @@ def _large_change(submission: ParsedSubmission, row: ReportedValue,
     return [Problem(Rule.LARGE_CHANGE, zh, en, indicator_code=row.indicator_code, **row.where("value"))]
 
 
-def _late(submission: ParsedSubmission, snapshots: Mapping[str, Any]) -> list[Problem]:
+def _late(submission: _Dated, snapshots: Mapping[str, Any]) -> list[Problem]:
     snapshot = snapshots.get(submission.period)
     if snapshot is None:
         return []
