@@ -1,7 +1,13 @@
 -- One row per unit and indicator that has a target or an accepted figure of the bound year up to the bound
--- month, plus one CITY row per catalog indicator: the snapshot figures of contract §4 for that period.
+-- month, plus one CITY row per catalog indicator: the snapshot figures of contract §4 for that period,
+-- stored under the given snapshot id with the submissions each figure and baseline came from.
 -- Division by zero yields null: a zero target has no completion, expected rate, gap or rank (status
 -- achieved, as any figure meets it); a zero share s_M has no flow forecast; Σ denominators 0 → no actual.
+insert into snapshot_rows (
+    snapshot_id, unit_code, indicator_code, actual, target, completion_rate, expected_rate, gap, status,
+    stale, rank, forecast, baseline, source_month, source_submission_id, baseline_submission_id
+)
+
 with in_force as (
     select submission_id, unit_code, year, month
     from submissions
@@ -32,6 +38,7 @@ figures as (
     inner join reported_values on reported_values.submission_id = in_force.submission_id
     inner join indicators on indicators.indicator_code = reported_values.indicator_code
     where reported_values.value is not null
+        and (in_force.year = :year or indicators.kind = 'stock')
 ),
 
 actuals as (
@@ -172,6 +179,7 @@ gapped as (
 
 final as (
     select
+        cast(:snapshot_id as integer) as snapshot_id,
         unit_code,
         indicator_code,
         actual,
@@ -189,8 +197,8 @@ final as (
         end as status,
         case
             when unit_code = 'CITY' or actual is null then null
-            when source_month < :month then 1
-            else 0
+            when source_month < :month then true
+            else false
         end as stale,
         case
             when rankable = 1 then row_number() over (
@@ -212,4 +220,3 @@ final as (
 )
 
 select * from final
-order by indicator_code, case when unit_code = 'CITY' then 1 else 0 end, unit_code

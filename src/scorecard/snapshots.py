@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Connection, Engine
@@ -124,32 +124,29 @@ def _fingerprint(inputs: list[int], targets: list[tuple], threshold: float, cat:
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _compute(conn: Connection, year: int, month: int, threshold: float) -> tuple[list[Row], set[int]]:
-    """The rows of contract §4 and the ids of the submissions whose figures they use."""
-    result = conn.execute(_sql("compute_snapshot_rows"),
-                          {"year": year, "month": month, "threshold": threshold}).mappings().all()
-    used = {r[key] for r in result for key in ("source_submission_id", "baseline_submission_id")
-            if r[key] is not None}
-    return [_row(dict(r)) for r in result], used
+class _Unchanged(Exception):
+    """Raised inside the take transaction to roll back a version whose inputs equal the latest one's."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
 
 
-def _store(conn: Connection, snap: Snapshot, fingerprint: str) -> int:
+def _store(conn: Connection, period: str, year: int, month: int, threshold: float, version: int) -> int:
+    """Insert a version with its rows, inputs and missing units, computed set-based in SQL; its id."""
     snapshot_id = conn.execute(_sql("insert_snapshot"), {
-        "period": snap.period, "version": snap.version, "taken_at": snap.taken_at,
-        "fingerprint": fingerprint, "threshold": snap.threshold,
+        "period": period, "version": version, "taken_at": datetime.now(UTC).replace(tzinfo=None),
+        "fingerprint": "", "threshold": threshold,
     }).scalar_one()
-    conn.execute(_sql("insert_snapshot_row"),
-                 [{"snapshot_id": snapshot_id, **asdict(r)} for r in snap.rows])
-    if snap.missing_units:
-        conn.execute(_sql("insert_snapshot_missing_unit"),
-                     [{"snapshot_id": snapshot_id, "unit_code": u} for u in snap.missing_units])
-    if snap.inputs:
-        conn.execute(_sql("insert_snapshot_input"),
-                     [{"snapshot_id": snapshot_id, "submission_id": s} for s in snap.inputs])
+    params = {"snapshot_id": snapshot_id, "year": year, "month": month}
+    conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": threshold})
+    conn.execute(_sql("insert_snapshot_inputs"), params)
+    conn.execute(_sql("insert_snapshot_missing_units"), params)
     return snapshot_id
 
 
-def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> Snapshot:
+def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> int:
+    """Store version n+1 of ``period`` and return n+1; raise _Unchanged when its inputs equal version n's."""
     from scorecard.warehouse import read_catalog
 
     targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year})]
@@ -157,22 +154,25 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     cat = read_catalog(conn)
     _refresh_shares(conn, cat)
-    rows, used = _compute(conn, year, month, threshold)
-    present = conn.execute(_sql("select_snapshot_period_submissions"), {"year": year, "month": month}).all()
-    missing = [unit for unit, submission in present if submission is None]
-    inputs = sorted(used | {submission for _, submission in present if submission is not None})
-    fingerprint = _fingerprint(inputs, targets, threshold, cat)
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
+    version = (last["version"] if last else 0) + 1
+    snapshot_id = _store(conn, period, year, month, threshold, version)
+    inputs = list(conn.execute(_sql("select_snapshot_inputs"), {"snapshot_id": snapshot_id}).scalars())
+    fingerprint = _fingerprint(inputs, targets, threshold, cat)
     if last is not None and last["fingerprint"] == fingerprint:
-        return _loaded(conn, last)
-    snap = Snapshot(period, (last["version"] if last else 0) + 1, 0, datetime.now(UTC).replace(tzinfo=None),
-                    missing, rows, threshold, inputs)
-    snap.snapshot_id = _store(conn, snap, fingerprint)
-    return snap
+        raise _Unchanged(last["version"])
+    conn.execute(_sql("update_snapshot_fingerprint"),
+                 {"snapshot_id": snapshot_id, "fingerprint": fingerprint})
+    return version
 
 
 def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Snapshot:
-    """The snapshot of ``period``: the latest version if its inputs are unchanged, else version n+1."""
+    """The snapshot of ``period``: the latest version if its inputs are unchanged, else version n+1.
+
+    The new version is written and fingerprinted in one transaction, which is rolled back when the
+    fingerprint equals the latest version's; a concurrent take of the same version loses on the unique
+    (period, version) and retries, finding the winner's version.
+    """
     from sqlalchemy.exc import IntegrityError
 
     year, month = parse_period(period, today)
@@ -181,11 +181,18 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     for attempt in range(3):
         try:
             with engine.begin() as conn:
-                return _take_once(conn, period, year, month, threshold)
+                version = _take_once(conn, period, year, month, threshold)
+            break
+        except _Unchanged as unchanged:
+            version = unchanged.version
+            break
         except IntegrityError:
             if attempt == 2:  # another process keeps winning the race for the next version
                 raise
-    raise AssertionError("unreachable")
+    with engine.connect() as conn:
+        snap = load(conn, period, version)
+    assert snap is not None, "a version just stored or found is there"
+    return snap
 
 
 def _loaded(conn: Connection, head) -> Snapshot:

@@ -51,6 +51,8 @@ def upgrade() -> None:
         sa.Column("forecast", sa.Float),
         sa.Column("baseline", sa.Float),
         sa.Column("source_month", sa.Integer),
+        sa.Column("source_submission_id", sa.Integer),
+        sa.Column("baseline_submission_id", sa.Integer),
     )
     op.create_table(
         "snapshot_missing_units",
