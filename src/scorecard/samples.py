@@ -364,12 +364,9 @@ def _money(value: float, measure_unit: str) -> float | int:
 
 def _period_cell(period: str, style: WorkbookStyle) -> str | datetime:
     year, month = int(period[:4]), int(period[5:7])
-    return {
-        "iso": period,
-        "slash": f"{year}/{month}",
-        "zh": f"{year}年{month}月",
-        "date": datetime(year, month, 1),
-    }[style.period_format]
+    if style.period_format == "date":
+        return datetime(year, month, 1)
+    return {"iso": period, "slash": f"{year}/{month}", "zh": f"{year}年{month}月"}[style.period_format]
 
 
 def _value_row(indicator: Indicator, figure: Figure, period: str, style: WorkbookStyle) -> dict[str, object]:
@@ -786,6 +783,31 @@ def synthetic_catalog(n_units: int, indicators_dir: Path | None = None) -> Catal
         for n in range(1, n_units + 1)
     ]
     return catalog_module.build(base.indicators.values(), units)
+
+
+def _plain(value: object) -> object:
+    """A float as a catalog writes it: ``2000000``, not ``2e+06``."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
+
+
+def write_catalog(folder: Path, catalog: Catalog) -> Path:
+    """Write ``indicators.csv`` and ``units.csv`` (contract §1) of ``catalog`` into ``folder``.
+
+    Point ``SCORECARD_CATALOG_DIR`` at the folder to load a synthetic catalog into a warehouse.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    indicators = [{**i.as_row(), "required": "yes" if i.required else "no"}
+                  for i in catalog.indicators.values()]
+    units = [u.as_row() for u in catalog.units.values()]
+    for name, rows in (("indicators.csv", indicators), ("units.csv", units)):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else _plain(v) for k, v in row.items()} for row in rows)
+        _write(folder / name, out.getvalue().encode("utf-8"))
+    return folder
 
 
 def _synthetic_reported(catalog: Catalog, unit: Unit, position: int) -> list[Indicator]:

@@ -244,6 +244,11 @@ def test_synthetic_catalog_mixes_counties_and_parks() -> None:
     assert cat.indicators == catalog_module.load_files().indicators
 
 
+def test_written_catalog_reads_back_equal(tmp_path: Path) -> None:
+    cat = samples.synthetic_catalog(7)
+    assert catalog_module.load_files(samples.write_catalog(tmp_path / "catalog", cat)) == cat
+
+
 def test_synthetic_months_parse_cleanly_and_accumulate(tmp_path: Path) -> None:
     cat = samples.synthetic_catalog(12)
     figures: dict[tuple[str, str], list[float]] = defaultdict(list)
