@@ -57,11 +57,10 @@ def check_data(submissions: list[ParsedSubmission], catalog: Catalog, suites_dir
     frame = rows_frame(submissions, catalog)
     if frame.empty or not suites:
         return
-    batch_definition = _batch_definition()
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     found: list[tuple[int, int, int, Problem]] = []
     order = 0
     for suite in suites:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format={"result_format": "COMPLETE",
                                                       "unexpected_index_column_names": INDEX_COLUMNS})
         for outcome in result.results:
