@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import smtplib
+import socket
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -183,23 +185,43 @@ def _upsert() -> sa.TextClause:
     return warehouse.sql("upsert_alert_log").bindparams(sa.bindparam("detail", type_=sa.JSON))
 
 
-def deliver(engine: Engine, mailer: mail.Mailer, outgoing: Outgoing) -> bool:
-    """Log the entries as pending, send, then mark them sent (or failed, to be retried). True if sent."""
+UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror, smtplib.SMTPConnectError,
+               smtplib.SMTPServerDisconnected)
+"""Failures that mean the mail server cannot be reached: the rest of the run is not tried."""
+
+
+def _mark(engine: Engine, statement: str, outgoing: Outgoing, **values: object) -> None:
     with engine.begin() as conn:
-        conn.execute(_upsert(), outgoing.entries)
-    try:
-        mailer.send(outgoing.message)
-    except Exception as exc:  # any failure of the mail path must leave a retryable record, not a crash
-        log.warning("mail to %s failed: %s: %s", outgoing.message["To"], exc.__class__.__name__, exc)
-        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        conn.execute(warehouse.sql(statement), [{**e, **values} for e in outgoing.entries])
+
+
+def deliver_all(engine: Engine, mailer: mail.Mailer, outgoing: Sequence[Outgoing]) -> list[bool]:
+    """Log each message's entries as pending, send it, mark them sent or failed (to be retried).
+
+    Once the server proves unreachable the remaining messages are recorded as failed without trying,
+    so that a dead server costs one timeout, not one per message. True per message delivered now.
+    """
+    results = []
+    unreachable: str | None = None
+    for item in outgoing:
         with engine.begin() as conn:
-            conn.execute(warehouse.sql("update_alert_log_failed"),
-                         [{**e, "last_error": error} for e in outgoing.entries])
-        return False
-    with engine.begin() as conn:
-        conn.execute(warehouse.sql("update_alert_log_sent"),
-                     [{**e, "sent_at": now()} for e in outgoing.entries])
-    return True
+            conn.execute(_upsert(), item.entries)
+        if unreachable:
+            _mark(engine, "update_alert_log_failed", item, last_error=f"not tried: {unreachable}")
+            results.append(False)
+            continue
+        try:
+            mailer.send(item.message)
+        except Exception as exc:  # any failure of the mail path must leave a retryable record, not a crash
+            error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            log.warning("mail to %s failed: %s", item.message["To"], error)
+            _mark(engine, "update_alert_log_failed", item, last_error=error)
+            unreachable = error if isinstance(exc, UNREACHABLE) else None
+            results.append(False)
+            continue
+        _mark(engine, "update_alert_log_sent", item, sent_at=now())
+        results.append(True)
+    return results
 
 
 def supersede(engine: Engine, entries: Sequence[Mapping]) -> None:
@@ -347,7 +369,7 @@ def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
                 if bulletin_path and Path(bulletin_path).is_file() else None)
     outgoing = plan(period, snapshot, rows, changes, log_rows, bulletin)
     supersede(engine, _stale_undelivered(log_rows, [e for o in outgoing for e in o.entries]))
-    delivered = sum(deliver(engine, mailer, o) for o in outgoing)
+    delivered = sum(deliver_all(engine, mailer, outgoing))
     log.info("alerts %s v%s: %d messages due, %d delivered", period, snapshot["version"], len(outgoing),
              delivered)
     return answer
@@ -385,9 +407,8 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     answer["missing_units"] = [u["unit_code"] for u in units]
     outgoing = _missing_plan(period, due_date, units, log_rows)
     supersede(engine, _stale_undelivered(log_rows, [e for o, _ in outgoing for e in o.entries]))
-    for item, unit_code in outgoing:
-        if deliver(engine, mailer, item) and unit_code:
-            answer["reminded"].append(unit_code)
+    delivered = deliver_all(engine, mailer, [item for item, _ in outgoing])
+    answer["reminded"] = [code for (_, code), ok in zip(outgoing, delivered, strict=True) if ok and code]
     answer["sent"] = True
     return answer
 
@@ -486,7 +507,7 @@ def notify_rejection(engine: Engine, mailer: mail.Mailer, unit_code: str | None,
         message = _rejection(detail, recipient, unit["name_zh"] if unit else None)
         entries = [entry(AlertKind.REJECTED, period or "", recipient, unit_code or "", status="rejected",
                          ref=ref, detail=detail)]
-        outcome = "sent" if deliver(engine, mailer, Outgoing(message, entries)) else "failed"
+        outcome = "sent" if deliver_all(engine, mailer, [Outgoing(message, entries)])[0] else "failed"
     return outcome
 
 
@@ -496,11 +517,11 @@ def retry_rejections(engine: Engine, mailer: mail.Mailer) -> int:
     with engine.connect() as conn:
         pending = [dict(r._mapping) for r in conn.execute(query, {"kind": str(AlertKind.REJECTED)})]
         units = {r["unit_code"]: _unit(conn, r["unit_code"]) for r in pending}
-    delivered = 0
+    outgoing = []
     for row in pending:
         unit = units[row["unit_code"]]
         message = _rejection(row["detail"], row["recipient"], unit["name_zh"] if unit else None)
         entries = [entry(AlertKind.REJECTED, row["period"], row["recipient"], row["unit_code"],
                          status="rejected", ref=row["ref"], detail=row["detail"])]
-        delivered += deliver(engine, mailer, Outgoing(message, entries))
-    return delivered
+        outgoing.append(Outgoing(message, entries))
+    return sum(deliver_all(engine, mailer, outgoing))

@@ -167,6 +167,9 @@ def test_smtp_down_then_up_delivers_pending_mail_exactly_once(engine) -> None:
     assert answer["sent"] is True
     states = log_states(engine)
     assert len(states) == 7 and {s for *_, s in states} == {"failed"}  # team 4, C01 2, C02 1
+    with engine.connect() as conn:
+        errors = conn.execute(sa.text("select last_error from alert_log where recipient = :r"), {"r": C02})
+        assert [e for (e,) in errors] == ["not tried: ConnectionRefusedError: [Errno 111] Connection refused"]
 
     with SmtpServer(port) as server:
         alerts.run(engine, "2026-09", mailer)
