@@ -13,6 +13,7 @@ import math
 import os
 import posixpath
 import re
+import string
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -67,6 +68,8 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.D
 _REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _ERROR_TYPE = re.compile(rb'\bt="e"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_MARK = re.compile(rb' t="e"')
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
 _CACHED = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -198,10 +201,9 @@ def _parse_timestamp(text: str) -> datetime | None:
     return None
 
 
-def _canonical(text: str, known: Iterable[str]) -> str:
-    """``text`` as the catalog spells it when it matches case-insensitively, else as written."""
-    upper = text.upper()
-    return next((k for k in known if k.upper() == upper), text)
+def _spellings(known: Iterable[str]) -> dict[str, str]:
+    """Catalog codes by their upper-case spelling, so that ``c03`` is read as ``C03``."""
+    return {k.upper(): k for k in known}
 
 
 # --- the form-independent model of what was read -----------------------------------------------------
@@ -281,7 +283,8 @@ class _Checker:
         f = self.draft.meta.get("unit_code")
         if f is None or f.broken or not _text(f.raw):
             return
-        code = _canonical(_text(f.raw), self.catalog.units)
+        code = _text(f.raw)
+        code = _spellings(self.catalog.units).get(code.upper(), code)
         self.result.unit_code = code
         self.unit = self.catalog.units.get(code)
         if self.unit is None:
@@ -323,8 +326,10 @@ class _Checker:
     def check_rows(self) -> dict[str, _Row]:
         """Read every row; returns the first row of each indicator code met."""
         first: dict[str, _Row] = {}
+        spellings = _spellings(self.catalog.indicators)
         for row in self.draft.rows:
-            code = _canonical(_text(row.fields["indicator_code"].raw), self.catalog.indicators)
+            code = _text(row.fields["indicator_code"].raw)
+            code = spellings.get(code.upper(), code)
             kept = self.check_row(row, code, duplicate=code in first)
             first.setdefault(code, row)
             if kept is not None:
@@ -403,7 +408,7 @@ class _Checker:
               numbers: list[str]) -> Callable[[float], float]:
         """A converter of this row's numbers into the catalog unit (元 and 亿元 to 万元)."""
         f = row.get("measure_unit")
-        written = re.sub(r"\s", "", _text(f.raw)) if f else ""
+        written = "".join(_text(f.raw).split()) if f else ""
         if f is None or indicator is None or not written or written == indicator.measure_unit:
             return lambda x: x
         if (indicator.measure_unit == MONEY_UNIT or indicator.kind == Kind.RATIO) and written in MONEY_UNITS:
@@ -476,7 +481,8 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 def _broken_cells(data: bytes, sheet: str) -> dict[str, str]:
     """Cells of ``sheet`` whose formula has no cached value ("formula") or whose value is an Excel error.
 
-    python-calamine reads both as empty; a single regex pass over the sheet's XML tells them apart.
+    python-calamine reads both as empty; one regex pass over the sheet's XML, looking only at the cells
+    that hold a formula or an error, tells them apart.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -484,15 +490,24 @@ def _broken_cells(data: bytes, sheet: str) -> dict[str, str]:
             xml = archive.read(part) if part else b""
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return {}
-    if not (_FORMULA.search(xml) or b't="e"' in xml):
-        return {}
     broken: dict[str, str] = {}
-    for match in _CELL_TAG.finditer(xml):
-        attrs, body = match[1], match[2] or b""
+    found = _SHEET_DATA.search(xml)
+    prefix = (found[1] or b"") if found else b""
+    formulas = re.compile(re.escape(b"<" + prefix + b"f") + rb"[\s>/]")
+    marks = sorted([m.start() for m in formulas.finditer(xml)]
+                   + [m.start() for m in _ERROR_MARK.finditer(xml)])
+    done = -1
+    for mark in marks:  # only the cells holding a formula or an error, not every cell
+        start = xml.rfind(b"<" + prefix + b"c ", 0, mark)
+        cell = _CELL_TAG.match(xml, start) if start > done else None
+        if cell is None:
+            continue
+        done = start
+        attrs, body = cell[1], cell[2] or b""
         ref = _REF_ATTR.search(attrs)
+        cached = _CACHED.search(body)
         if ref is None:
             continue
-        cached = _CACHED.search(body)
         if _ERROR_TYPE.search(attrs) and cached:
             broken[ref[1].decode()] = cached[1].decode(errors="replace")
         elif _FORMULA.search(body) and not (cached and (cached[1] or b't="str"' in attrs)):
@@ -522,8 +537,9 @@ def _header_index(grid: list[list[object]]) -> int | None:
     return None
 
 
-def _sheet_field(grid: list[list[object]], broken: dict[str, str], r: int, c: int) -> _Field:
-    ref = _ref(r, c)
+def _sheet_field(grid: list[list[object]], broken: dict[str, str], r: int, c: int,
+                 letters: str = "") -> _Field:
+    ref = f"{letters}{r + 1}" if letters else _ref(r, c)
     raw = grid[r][c] if c < len(grid[r]) else None
     return _Field(raw=raw, where=_Where(cell=ref), broken=broken.get(ref))
 
@@ -558,11 +574,12 @@ def _workbook_rows(draft: _Draft, grid: list[list[object]], broken: dict[str, st
         name = LABELS.get(_key(label)) if isinstance(label, str) else None
         if name and name not in META_FIELDS:
             columns.setdefault(name, c)
-    broken_rows = {int(re.sub(r"[A-Z]", "", ref)) - 1 for ref in broken}
+    letters = {c: _column_letters(c) for c in columns.values()}
+    broken_rows = {int(ref.lstrip(string.ascii_uppercase)) - 1 for ref in broken}
     for r in range(header + 1, len(grid)):
         if all(_blank(v) for v in grid[r]) and r not in broken_rows:
             break
-        fields = {name: _sheet_field(grid, broken, r, c) for name, c in columns.items()}
+        fields = {name: _sheet_field(grid, broken, r, c, letters[c]) for name, c in columns.items()}
         code = fields["indicator_code"]
         if code.broken:
             draft.problems.append(_broken_problem(code, "indicator_code"))
