@@ -143,7 +143,7 @@ def _number(raw: object, percent_ok: bool) -> float | None:
         return None
     if isinstance(raw, int | float):
         return float(raw) if math.isfinite(raw) else None
-    text = _text(raw).replace(" ", "")
+    text = _text(raw).replace(" ", "").replace("\u2212", "-")  # U+2212 is the typographic minus
     if percent_ok and text.endswith("%"):
         text = text[:-1]
     if _GROUPED.match(text):
@@ -295,7 +295,7 @@ class _Checker:
 
     def check_period(self) -> None:
         f = self.draft.meta.get("period")
-        if f is None or f.broken or not _given(f.raw):
+        if f is None or f.broken or not _text(f.raw):
             return
         parsed = _period(f.raw)
         if parsed is None or parsed[0] < 2000:

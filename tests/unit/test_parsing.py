@@ -105,7 +105,7 @@ def test_period_spellings(catalog, written: object, period: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "written", ["2026-13", "2026-00", "September", "26-09", "1999-12", "2026-02-30", True, 3.5]
+    "written", ["2026-13", "2026-00", "September", "26-09", "1999-12", "2026-02-30", True, 3.5, "-", "无"]
 )
 def test_bad_period(catalog, written: object) -> None:
     sub = one("c.xlsx", xlsx(grid(catalog, period=written)), catalog)
@@ -289,6 +289,7 @@ def test_metadata_and_table_with_offset_rows(catalog) -> None:
         ("-3", -3.0),
         ("1e3", 1000.0),
         (".5", 0.5),
+        ("\u22124", -4.0),
     ],
 )
 def test_text_numbers(catalog, written: object, value: float) -> None:
