@@ -198,10 +198,12 @@ def read_targets(path: Path) -> dict[tuple[str, str], float]:
 
 
 def default_targets(catalog: Catalog, year: int, seed: int = 7) -> dict[tuple[str, str], float]:
-    """The shipped targets of ``year`` when there is a file for it, else synthetic ones."""
+    """The shipped targets of ``year`` for the catalog's units when there are any, else synthetic ones."""
     path = config.DEFAULTS_DIR / f"targets_{year}.csv"
-    if path.exists():
-        return {k: v for k, v in read_targets(path).items() if k[0] in catalog.units}
+    shipped = read_targets(path) if path.exists() else {}
+    targets = {k: v for k, v in shipped.items() if k[0] in catalog.units}
+    if targets:
+        return targets
     return {(t.unit_code, t.indicator_code): t.target for t in synthetic_targets(catalog, year, seed)}
 
 

@@ -244,6 +244,16 @@ def test_synthetic_catalog_mixes_counties_and_parks() -> None:
     assert cat.indicators == catalog_module.load_files().indicators
 
 
+def test_a_year_for_another_catalog_uses_synthetic_targets_and_stays_clean(tmp_path: Path) -> None:
+    cat = samples.synthetic_catalog(4)
+    paths = samples.generate_year(tmp_path, cat, YEAR, 3)
+    good = [p for p in paths if samples.intended_rule(p) is None]
+    assert len(good) < len(paths)
+    for path in good:
+        subs = parsing.parse_file(path.name, path.read_bytes(), cat, TODAY)
+        assert [p.as_dict() for s in subs for p in s.problems] == [], path.name
+
+
 def test_written_catalog_reads_back_equal(tmp_path: Path) -> None:
     cat = samples.synthetic_catalog(7)
     assert catalog_module.load_files(samples.write_catalog(tmp_path / "catalog", cat)) == cat
