@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from submission_files import complete_rows, write_csv, write_workbook
@@ -9,33 +11,58 @@ from submission_files import complete_rows, write_csv, write_workbook
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
 
-def submissions(db_url: str) -> list[tuple[str, str, str]]:
-    with sa.create_engine(db_url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(
+def submissions(data_dir: Path) -> list[tuple[str, str, str]]:
+    engine = sa.create_engine(f"sqlite:///{data_dir / 'warehouse.db'}")
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.text(
             "select unit_code, period, status from submissions order by unit_code, period, status"))]
+    engine.dispose()
+    return rows
 
 
 def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing(
-        run_dag, task_states, scorecard_env, smtp_server, catalog) -> None:
+        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog) -> None:
     inbox = scorecard_env / "inbox"
     write_workbook(inbox / "c01_2026-09.xlsx", "C01", "2026-09", complete_rows(catalog, "C01", 9))
-    write_csv(inbox / "p01_2026-09.csv", [("P01", "2026-09", complete_rows(catalog, "P01", 9))])
+    write_csv(inbox / "p01_2026-08.csv", [("P01", "2026-08", complete_rows(catalog, "P01", 8))])
     bad = complete_rows(catalog, "C02", 9)
     bad[0]["value"] = -5
     write_workbook(inbox / "c02_2026-09.xlsx", "C02", "2026-09", bad)
 
-    first = run_dag("scorecard_ingest")
+    first = run_dag("scorecard_ingest", run_conf={"batch_size": 2})
 
     assert str(first.state) == "success", task_states(first)
-    db_url = f"sqlite:///{scorecard_env / 'warehouse.db'}"
-    assert submissions(db_url) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
-                                   ("P01", "2026-09", "accepted")]
-    notices = smtp_server.to("c02-stats@example.org")
-    assert len(notices) == 1
+    assert task_states(first)["ingest_batch"] == ["success", "success"]
+    assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
+                                          ("P01", "2026-08", "accepted")]
+    [summary] = xcom_values(first, "summarise")
+    assert summary == {"accepted": 2, "rejected": 1, "duplicate": 0, "files": 3, "batches": 2,
+                       "periods": ["2026-08", "2026-09"]}
+    assert asset_events(first) == [("scorecard_submissions", {"periods": ["2026-08", "2026-09"]})]
+    [notice] = smtp_server.to("c02-stats@example.org")
+    assert "c02_2026-09.xlsx" in notice.get_body(preferencelist=("plain",)).get_content()
+    assert [a.get_filename() for a in notice.iter_attachments()] != []
 
     second = run_dag("scorecard_ingest")
 
     assert str(second.state) == "success", task_states(second)
-    assert submissions(db_url) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
-                                   ("P01", "2026-09", "accepted")]
+    assert task_states(second) == {
+        "list_pending": ["success"], "ingest_batch": ["skipped"], "summarise": ["skipped"],
+        "announce_submissions": ["skipped"], "notify_rejections": ["skipped"], "load_targets": ["success"]}
+    assert asset_events(second) == []
+    assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
+                                          ("P01", "2026-08", "accepted")]
     assert len(smtp_server.to("c02-stats@example.org")) == 1
+
+
+def test_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_server, monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+    dag_run = run_dag("scorecard_ingest")
+
+    assert str(dag_run.state) == "failed"
+    assert task_states(dag_run)["list_pending"] == ["failed"]
+    mails = smtp_server.to("data-team@example.org")
+    assert mails, [m["To"] for m in smtp_server.messages]
+    assert {m["From"] for m in mails} == {"scorecard@example.org"}
+    assert any("list_pending" in m["Subject"] for m in mails), [m["Subject"] for m in mails]
