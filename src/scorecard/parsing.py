@@ -16,7 +16,7 @@ import re
 import string
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -71,6 +71,8 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ERROR_MARK = re.compile(rb' t="e"')
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
 _CACHED = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
+Grid = Sequence[Sequence[object]]
+"""A sheet as python-calamine reads it: rows of cell values from A1."""
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -175,17 +177,16 @@ def normalise_period(raw: object) -> str | None:
 
 def _timestamp(raw: object) -> datetime | None:
     """``submitted_at`` from ISO text or an Excel date; an aware time becomes naive UTC."""
+    stamp: datetime | None = None
     if isinstance(raw, datetime):
         stamp = raw
     elif isinstance(raw, date):
         stamp = datetime.combine(raw, time())
     elif isinstance(raw, str):
         stamp = _parse_timestamp(_text(raw))
-        if stamp is None:
-            return None
-    else:
-        return None
-    return stamp.astimezone(UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
+    if stamp is not None and stamp.tzinfo is not None:
+        return stamp.astimezone(UTC).replace(tzinfo=None)
+    return stamp
 
 
 def _parse_timestamp(text: str) -> datetime | None:
@@ -529,7 +530,7 @@ def _blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _header_index(grid: list[list[object]]) -> int | None:
+def _header_index(grid: Grid) -> int | None:
     for r, cells in enumerate(grid):
         keys = {LABELS.get(_key(c)) for c in cells if isinstance(c, str) and c.strip()}
         if {"indicator_code", "value"} <= keys:
@@ -537,14 +538,14 @@ def _header_index(grid: list[list[object]]) -> int | None:
     return None
 
 
-def _sheet_field(grid: list[list[object]], broken: dict[str, str], r: int, c: int,
+def _sheet_field(grid: Grid, broken: dict[str, str], r: int, c: int,
                  letters: str = "") -> _Field:
     ref = f"{letters}{r + 1}" if letters else _ref(r, c)
     raw = grid[r][c] if c < len(grid[r]) else None
     return _Field(raw=raw, where=_Where(cell=ref), broken=broken.get(ref))
 
 
-def _workbook_meta(draft: _Draft, grid: list[list[object]], broken: dict[str, str], end: int) -> None:
+def _workbook_meta(draft: _Draft, grid: Grid, broken: dict[str, str], end: int) -> None:
     """Read the label/value block of columns A and B above the table, reporting missing metadata."""
     labels: dict[str, int] = {}
     for r in range(end):
@@ -568,7 +569,7 @@ def _workbook_meta(draft: _Draft, grid: list[list[object]], broken: dict[str, st
         draft.problems.append(_broken_problem(stamp, "submitted_at"))
 
 
-def _workbook_rows(draft: _Draft, grid: list[list[object]], broken: dict[str, str], header: int) -> None:
+def _workbook_rows(draft: _Draft, grid: Grid, broken: dict[str, str], header: int) -> None:
     columns: dict[str, int] = {}
     for c, label in enumerate(grid[header]):
         name = LABELS.get(_key(label)) if isinstance(label, str) else None

@@ -443,6 +443,16 @@ def test_formula_with_error_value(catalog) -> None:
     assert found(one("c.xlsx", data, catalog)) == [("not_a_number", f"C{n}", None, "HTE_APPLY")]
 
 
+def test_formula_found_through_relative_targets_and_prefixed_xml(catalog) -> None:
+    sheet = set_cell(grid(catalog), "HTE_APPLY", VALUE, "=2+3")
+    n = excel_row(sheet, "HTE_APPLY")
+    data = edit_xml(xlsx(sheet), r'Target="/xl/(worksheets/[^"]+)"', r'Target="\1"',
+                    part="xl/_rels/workbook.xml.rels")
+    data = edit_xml(data, r"<(/?)(worksheet|sheetData|row|c|f|v)\b", r"<\1x:\2", count=0)
+    data = edit_xml(data, r"<x:worksheet xmlns=", "<x:worksheet xmlns:x=")
+    assert found(one("c.xlsx", data, catalog)) == [("formula_without_value", f"C{n}", None, "HTE_APPLY")]
+
+
 @pytest.mark.parametrize(("row", "column", "cell"), [(1, 1, "B1"), (2, 1, "B2")])
 def test_formula_in_metadata(catalog, row: int, column: int, cell: str) -> None:
     sheet = grid(catalog)

@@ -67,16 +67,17 @@ def xlsx(sheet: list[list[object]], title: str = "填报表", before: Sequence[t
     return buffer.getvalue()
 
 
-def edit_xml(data: bytes, pattern: str, replacement: str) -> bytes:
-    """Rewrite the worksheet XML of a one-sheet workbook with a regex (to add cached values)."""
+def edit_xml(data: bytes, pattern: str, replacement: str, part: str = "xl/worksheets/sheet1.xml",
+             count: int = 1) -> bytes:
+    """Rewrite one XML part of a workbook with a regex (to add cached values, prefixes …)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             content = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                content, count = re.subn(pattern.encode(), replacement.encode(), content)
-                assert count == 1, "the edit must hit exactly one cell"
+            if item.filename == part:
+                content, hits = re.subn(pattern.encode(), replacement.encode(), content)
+                assert hits == count or (count == 0 and hits), f"the edit hit {hits} places"
             target.writestr(item, content)
     return out.getvalue()
 
