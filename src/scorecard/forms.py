@@ -21,6 +21,8 @@ NUMBER_FORMATS = {"万元": "#,##0.00", "万平方米": "#,##0.00", "%": "0.00"}
 COUNT_FORMAT = "#,##0"
 HEADER_FILL = "1F4E78"
 UNUSED_FILL = "E7E6E6"
+RATIO_HINT = ("比重指标：请在“分子”“分母”填写本年累计数（万元），比重由系统计算。\n"
+              "Ratio: fill in the year-to-date numerator and denominator (万元); the share is computed.")
 
 
 def template_indicators(catalog: Catalog, unit_code: str) -> list[Indicator]:
@@ -80,6 +82,7 @@ def _header(sheet) -> None:
 
 
 def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
+    from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     number_format = NUMBER_FORMATS.get(indicator.measure_unit, COUNT_FORMAT)
@@ -94,7 +97,7 @@ def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
         if not used:
             cell.fill = PatternFill("solid", fgColor=UNUSED_FILL)
     if ratio:
-        sheet.cell(row=row, column=7, value="按分子、分母（万元，本年累计）填报，比重自动计算")
+        sheet.cell(row=row, column=4).comment = Comment(RATIO_HINT, "scorecard")
     sheet.cell(row=row, column=8, value="必报" if indicator.required else "选报")
     sheet.cell(row=row, column=9, value=indicator.name_en)
 

@@ -41,6 +41,7 @@ def test_filled_template_parses_back(tmp_path: Path, catalog, unit: str, period:
     typed = _fill(path, catalog)
     [sub] = parse_file(str(path), path.read_bytes(), catalog, TODAY)
     assert sub.problems == []
+    assert all(r.note is None for r in sub.rows)
     assert (sub.unit_code, sub.period, sub.contact, sub.sheet) == (unit, period, "李明", "填报表")
     assert {r.indicator_code: (r.value, r.numerator, r.denominator) for r in sub.rows} == typed
 
@@ -80,6 +81,7 @@ def test_template_layout(tmp_path: Path, catalog) -> None:
     assert sheet[f"I{money}"].value == catalog.indicators["TECH_CONTRACT"].name_en
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
     assert sheet[f"A{forms.HEADER_ROW}"].font.bold
+    assert "分子" in sheet[f"D{by_code['ST_SPEND_SHARE']}"].comment.text
 
 
 @pytest.mark.parametrize(
