@@ -92,9 +92,15 @@ def _profile(text: str | None, where: str) -> tuple[float, ...] | None:
     return shares
 
 
+def _flag(value: object) -> bool:
+    """``yes`` in a catalog file; a boolean (PostgreSQL) or 0/1 (SQLite) from the warehouse."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true", "1")
+    return bool(value)
+
+
 def indicator_from_row(row: Mapping[str, object], where: str = "indicators") -> Indicator:
     try:
-        required = row["required"]
         return Indicator(
             code=str(row["indicator_code"]).strip(),
             name_zh=str(row["name_zh"]),
@@ -102,7 +108,7 @@ def indicator_from_row(row: Mapping[str, object], where: str = "indicators") -> 
             measure_unit=str(row["measure_unit"]).strip(),
             kind=Kind(str(row["kind"]).strip()),
             applies_to=AppliesTo(str(row["applies_to"]).strip()),
-            required=required if isinstance(required, bool) else str(required).strip() == "yes",
+            required=_flag(row["required"]),
             min_value=_number(None if row["min_value"] is None else str(row["min_value"])),
             max_value=_number(None if row["max_value"] is None else str(row["max_value"])),
             profile=_profile(None if row["profile"] is None else str(row["profile"]), where),

@@ -24,3 +24,11 @@ def test_init_db_twice_is_harmless(engine: sa.Engine) -> None:
         units = conn.execute(sa.text("select count(*) from units")).scalar_one()
     assert units == 9
     assert version == sorted(p.stem[:4] for p in (warehouse.MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+
+
+def test_catalog_read_back_keeps_required_flags(engine: sa.Engine, catalog) -> None:
+    with engine.connect() as conn:
+        stored = warehouse.read_catalog(conn)
+    assert {c: i.required for c, i in stored.indicators.items()} == {
+        c: i.required for c, i in catalog.indicators.items()}
+    assert stored.indicators["HTE_APPLY"].required and not stored.indicators["INCUBATOR_AREA"].required

@@ -290,13 +290,6 @@ def test_synthetic_targets_cover_what_units_report(tmp_path: Path) -> None:
 # --- the whole year, ingested ----------------------------------------------------------------------
 
 
-def _required_is_read_back() -> bool:
-    """Whether a warehouse catalog read from SQLite (``required`` = 1) keeps required indicators."""
-    row = {"indicator_code": "X", "name_zh": "", "name_en": "", "measure_unit": "家", "kind": "flow",
-           "applies_to": "all", "required": 1, "min_value": None, "max_value": None, "profile": None}
-    return catalog_module.indicator_from_row(row).required
-
-
 @pytest.fixture(scope="module")
 def ingested(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """The sample year ingested in receiving order into a fresh SQLite warehouse, and its 2026-10 snapshot."""
@@ -330,13 +323,7 @@ def test_ingested_good_samples_are_all_accepted(ingested, catalog) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("rule", [
-    pytest.param(r, marks=pytest.mark.xfail(
-        not _required_is_read_back(), strict=True,
-        reason="catalog.indicator_from_row reads SQLite's required=1 as optional"))
-    if r == Rule.MISSING_VALUE else r
-    for r in samples.BAD_RULES
-])
+@pytest.mark.parametrize("rule", samples.BAD_RULES)
 def test_ingested_bad_sample_is_rejected_for_exactly_its_rule(ingested, rule: Rule) -> None:
     verdicts, _ = ingested
     (verdict,) = [v for v in verdicts if samples.intended_rule(v["name"]) == rule]
