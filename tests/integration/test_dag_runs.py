@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pendulum
 import pytest
 import sqlalchemy as sa
 from submission_files import complete_rows, write_csv, write_workbook
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
+
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "src" / "scorecard" / "defaults"
 
 
 def submissions(data_dir: Path) -> list[tuple[str, str, str]]:
@@ -66,3 +70,44 @@ def test_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_
     assert mails, [m["To"] for m in smtp_server.messages]
     assert {m["From"] for m in mails} == {"scorecard@example.org"}
     assert any("list_pending" in m["Subject"] for m in mails), [m["Subject"] for m in mails]
+
+
+def test_month_end_chain_ingest_snapshot_bulletin_alerts(
+        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog) -> None:
+    inbox = scorecard_env / "inbox"
+    (inbox / "targets").mkdir()
+    shutil.copy(CONTRACT_DIR / "targets_2026.csv", inbox / "targets" / "targets_2026.csv")
+    for unit_code in ("C01", "C02", "P01"):
+        write_workbook(inbox / f"{unit_code}_2026-09.xlsx", unit_code, "2026-09",
+                       complete_rows(catalog, unit_code, 9))
+    ingested = run_dag("scorecard_ingest")
+    assert str(ingested.state) == "success", task_states(ingested)
+    assert xcom_values(ingested, "load_targets")[0][0]["status"] == "loaded"
+
+    # The run of 5 October 06:00 in Shanghai is about September, whatever the day it really runs.
+    monthly = pendulum.datetime(2026, 10, 5, 6, tz="Asia/Shanghai")
+    snapshot_run = run_dag("scorecard_monthly_snapshot", logical_date=monthly)
+
+    assert str(snapshot_run.state) == "success", task_states(snapshot_run)
+    assert xcom_values(snapshot_run, "periods_to_take") == [["2026-09"]]
+    [bulletin] = xcom_values(snapshot_run, "write_bulletin")
+    assert bulletin["period"] == "2026-09" and bulletin["version"] == 1
+    assert sorted(Path(f).name for f in bulletin["files"]) == ["bulletin_2026-09_v1.html",
+                                                               "bulletin_2026-09_v1.xlsx"]
+    assert all(Path(f).is_file() and Path(f).parent == scorecard_env / "bulletins" for f in bulletin["files"])
+    assert asset_events(snapshot_run) == [("scorecard_snapshots", {"snapshots": [bulletin]})]
+
+    again = run_dag("scorecard_monthly_snapshot", run_conf={"period": "2026-09"})
+    assert xcom_values(again, "take_snapshot")[0]["version"] == 1
+
+    alerts_run = run_dag("scorecard_alerts", run_conf={"period": "2026-09"})
+
+    assert str(alerts_run.state) == "success", task_states(alerts_run)
+    [answer] = xcom_values(alerts_run, "send_alerts")
+    assert answer["period"] == "2026-09" and answer["version"] == 1 and answer["sent"] is True
+    assert answer["alerts"], "the sample figures leave some indicators behind"
+    assert smtp_server.to("data-team@example.org")
+    delivered = len(smtp_server.messages)
+
+    run_dag("scorecard_alerts", run_conf={"period": "2026-09"})
+    assert len(smtp_server.messages) == delivered
