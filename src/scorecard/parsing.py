@@ -633,7 +633,7 @@ def _decode(data: bytes) -> str | None:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return None if "\x00" in text else text
+        return None if "\x00" in text else text.removeprefix("\ufeff")
     return None
 
 

@@ -245,15 +245,15 @@ def test_header_labels(catalog, header: list) -> None:
 
 
 def test_free_column_order_and_extra_columns(catalog) -> None:
-    order = [5, 4, 3, 2, 1, 0]  # reversed, plus two ignored columns in front
     sheet = grid(catalog)
-    sheet[3:] = [["序号", "指标名称", *[row[i] for i in order]] for row in sheet[3:]]
-    sheet[3][0], sheet[3][1] = "序号", "指标名称"
+    table = sheet[3:]
+    # two ignored columns first, then the HEADER columns in reverse: code ends up in column H, value in F
+    sheet[3:] = [[n, "名称", *reversed(row)] for n, row in enumerate(table)]
     sub = one("c.xlsx", xlsx(sheet), catalog)
-    n = excel_row([[r[-1] if r else None] for r in sheet], "HTE_APPLY")
+    n = 5 + [row[0] for row in table[1:]].index("HTE_APPLY")
+    row = next(r for r in sub.rows if r.indicator_code == "HTE_APPLY")
     assert found(sub) == []
-    assert value_of(sub, "HTE_APPLY") == 10
-    assert next(r for r in sub.rows if r.indicator_code == "HTE_APPLY").cells["value"] == f"F{n}"
+    assert (row.value, row.cells["indicator_code"], row.cells["value"]) == (10, f"H{n}", f"F{n}")
 
 
 def test_table_ends_at_first_empty_row_and_blank_codes_are_ignored(catalog) -> None:
@@ -507,14 +507,14 @@ def test_structural_rule(catalog, case) -> None:
     assert sub.status == "rejected"
 
 
-def test_rows_flagged_for_indicator_problems(catalog) -> None:
-    for case, code in (
-        (_unknown_indicator, "NO_SUCH"),
-        (_not_applicable, "ST_SPEND_SHARE"),
-        (_duplicate, "HTE_APPLY"),
-    ):
-        sub = one("c.xlsx", xlsx(case(catalog)[0]), catalog)
-        assert "indicator_code" in [r for r in sub.rows if r.indicator_code == code][-1].invalid_fields
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [(_unknown_indicator, "NO_SUCH"), (_not_applicable, "ST_SPEND_SHARE"), (_duplicate, "HTE_APPLY")],
+)
+def test_rows_flagged_for_indicator_problems(catalog, case, code: str) -> None:
+    sub = one("c.xlsx", xlsx(case(catalog)[0]), catalog)
+    flagged = [r for r in sub.rows if r.indicator_code == code][-1]
+    assert flagged.invalid_fields == {"indicator_code"}
 
 
 def test_not_applicable_needs_a_figure(catalog) -> None:
@@ -596,9 +596,12 @@ def test_form_is_sniffed_without_a_known_suffix(catalog) -> None:
 # --- CSV (§2.2) --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
-def test_csv_encodings_and_chinese_header(catalog, encoding: str) -> None:
-    header = ["单位代码", "报告期", "指标代码", "数值", "分子", "分母", "备注"]
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", ""), ("utf-8-sig", ""), ("gb18030", ""), ("gb18030", "\ufeff"), ("utf-16", "")],
+)
+def test_csv_encodings_and_chinese_header(catalog, encoding: str, bom: str) -> None:
+    header = [f"{bom}单位代码", "报告期", "指标代码", "数值", "分子", "分母", "备注"]
     records = csv_records(catalog)
     records[0][6] = "含南湖园区"
     sub = one("c.csv", csv_bytes(records, header, encoding), catalog)
