@@ -167,3 +167,15 @@ def test_months_of_one_unit_in_one_run_are_checked_against_each_other(engine, ca
     [error] = entries[1]["errors"]
     assert (error["rule"], error["indicator_code"], error["cell"]) == (
         "cumulative_decrease", march[0]["indicator_code"], "C5")
+
+
+def test_unknown_unit_code_of_any_length_is_recorded_as_written(engine, catalog, inbox, tmp_path) -> None:
+    written = "某某县科技局（请填写正确的单位代码）" * 3
+    write_csv(inbox / "a.csv", [(written, "2026-04", complete_rows(catalog, "C01", 4))])
+
+    [entry] = run(engine, inbox, tmp_path)
+
+    assert (entry["status"], entry["unit_code"]) == ("rejected", written)
+    assert "unknown_unit" in {e["rule"] for e in entry["errors"]}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select unit_code from submissions")).scalar_one() == written

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("file_id", sa.Integer, sa.ForeignKey("received_files.file_id"), nullable=False,
                   index=True),
-        sa.Column("unit_code", sa.String(32)),
+        sa.Column("unit_code", sa.Text),  # as written, even when unknown (the errors say so)
         sa.Column("period", sa.String(7)),
         sa.Column("year", sa.Integer),
         sa.Column("month", sa.Integer),
