@@ -111,3 +111,34 @@ def test_month_end_chain_ingest_snapshot_bulletin_alerts(
 
     run_dag("scorecard_alerts", run_conf={"period": "2026-09"})
     assert len(smtp_server.messages) == delivered
+
+
+def shanghai_9am(year: int, month: int, day: int) -> pendulum.DateTime:
+    """When the daily reminders run is scheduled."""
+    return pendulum.datetime(year, month, day, 9, tz="Asia/Shanghai")
+
+
+def test_reminders_wait_for_the_deadline_then_remind_each_missing_unit_once(
+        run_dag, task_states, xcom_values, scorecard_env, smtp_server, catalog) -> None:
+    write_workbook(scorecard_env / "inbox" / "c01_2026-09.xlsx", "C01", "2026-09",
+                   complete_rows(catalog, "C01", 9))
+    assert str(run_dag("scorecard_ingest").state) == "success"
+
+    before = run_dag("scorecard_reminders", logical_date=shanghai_9am(2026, 10, 2))
+
+    assert xcom_values(before, "remind_missing")[0]["due"] is False
+    assert smtp_server.messages == []
+
+    on_deadline = run_dag("scorecard_reminders", logical_date=shanghai_9am(2026, 10, 3))
+
+    assert str(on_deadline.state) == "success", task_states(on_deadline)
+    [answer] = xcom_values(on_deadline, "remind_missing")
+    others = sorted(set(catalog.units) - {"C01"})
+    assert (answer["period"], answer["deadline"]) == ("2026-09", "2026-10-03")
+    assert sorted(answer["reminded"]) == others
+    assert smtp_server.to(catalog.units["C02"].contact_email)
+    assert not smtp_server.to(catalog.units["C01"].contact_email)
+    delivered = len(smtp_server.messages)
+
+    run_dag("scorecard_reminders", logical_date=shanghai_9am(2026, 10, 4))
+    assert len(smtp_server.messages) == delivered
