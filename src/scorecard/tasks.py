@@ -37,19 +37,20 @@ BATCH_SIZE = 500
 
 
 class TeamFailureNotifier(SmtpNotifier):
-    """Task failure email to the data team through the ``smtp_default`` connection.
+    """Task failure email to the data team through an SMTP connection (``smtp_default``).
 
     Recipients (``SCORECARD_TEAM_EMAILS``) and sender (``SCORECARD_MAIL_FROM``) are read when a task
-    fails, not when the DAG file is parsed.
+    fails, not when the DAG file is parsed; subject and body come from the provider's templates,
+    rendered afresh for every failure (one notifier serves every task of a DAG).
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(to=[], **kwargs)
+    def __init__(self, smtp_conn_id: str | None = None) -> None:
+        super().__init__(to=[], smtp_conn_id=smtp_conn_id)
 
     def notify(self, context: Any) -> None:
         settings = config.mail_settings()
-        self.to = settings.team
-        self.from_email = self.from_email or settings.sender
+        self.to, self.from_email = settings.team, settings.sender
+        self.subject = self.html_content = None
         super().notify(context)
 
 

@@ -59,17 +59,20 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing(
     assert len(smtp_server.to("c02-stats@example.org")) == 1
 
 
-def test_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_server, monkeypatch) -> None:
+def test_each_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_server,
+                                          monkeypatch) -> None:
     monkeypatch.setenv("SCORECARD_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
 
     dag_run = run_dag("scorecard_ingest")
 
     assert str(dag_run.state) == "failed"
-    assert task_states(dag_run)["list_pending"] == ["failed"]
+    states = task_states(dag_run)
+    assert (states["list_pending"], states["load_targets"]) == (["failed"], ["failed"])
     mails = smtp_server.to("data-team@example.org")
-    assert mails, [m["To"] for m in smtp_server.messages]
     assert {m["From"] for m in mails} == {"scorecard@example.org"}
-    assert any("list_pending" in m["Subject"] for m in mails), [m["Subject"] for m in mails]
+    subjects = sorted(m["Subject"] for m in mails)
+    assert len(subjects) == 2
+    assert "list_pending" in subjects[0] and "load_targets" in subjects[1], subjects
 
 
 def test_month_end_chain_ingest_snapshot_bulletin_alerts(
