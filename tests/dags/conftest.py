@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,7 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 
 # The same block opens tests/integration/conftest.py: whichever conftest is imported first decides the home.
-os.environ.setdefault("SCORECARD_TEST_AIRFLOW_HOME", tempfile.mkdtemp(prefix="scorecard-airflow-"))
+if "SCORECARD_TEST_AIRFLOW_HOME" not in os.environ:
+    os.environ["SCORECARD_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="scorecard-airflow-")
+    atexit.register(shutil.rmtree, os.environ["SCORECARD_TEST_AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = os.environ["SCORECARD_TEST_AIRFLOW_HOME"]
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"

@@ -9,8 +9,10 @@ pointing at an aiosmtpd server that keeps what it receives.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 
 # The same block opens tests/dags/conftest.py: whichever conftest is imported first decides the home.
-os.environ.setdefault("SCORECARD_TEST_AIRFLOW_HOME", tempfile.mkdtemp(prefix="scorecard-airflow-"))
+if "SCORECARD_TEST_AIRFLOW_HOME" not in os.environ:
+    os.environ["SCORECARD_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="scorecard-airflow-")
+    atexit.register(shutil.rmtree, os.environ["SCORECARD_TEST_AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = os.environ["SCORECARD_TEST_AIRFLOW_HOME"]
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -42,7 +46,7 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope="session")
-def dagbag(airflow_db):
+def dag_bag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
@@ -104,11 +108,11 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def run_dag(dagbag, scorecard_env) -> Callable[..., Any]:
+def run_dag(dag_bag, scorecard_env) -> Callable[..., Any]:
     """Run a DAG once with ``dag.test(**kwargs)``, its tasks without retries: returns the DagRun."""
 
     def run(dag_id: str, **test_kwargs: Any):
-        dag = dagbag.get_dag(dag_id)
+        dag = dag_bag.get_dag(dag_id)
         for task in dag.tasks:
             task.retries = 0
         return dag.test(**test_kwargs)
