@@ -16,7 +16,7 @@ feedback workbook naming every problem (data contract §2–§3).
   accepted* (otherwise it is skipped): that event makes `scorecard_monthly_snapshot` re-take the
   snapshots a late or corrected submission affects, and a run that received nothing wakes nobody.
 - `notify_rejections`: emails each rejected file's errors (and its feedback workbook) to the unit's
-  contact, once per file; notices that failed to send before are retried (by the next run that
+  contact, once per file content; notices that failed to send before are retried (by the next run that
   received files).
 - A run that finds no new file skips `ingest_batch` and everything downstream of it.
 - `load_targets`: loads the annual target files dropped in `<inbox>/targets/`, each whole or not at

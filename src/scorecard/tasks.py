@@ -111,14 +111,20 @@ def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[lis
 
 
 def ingest_batch(uris: Sequence[str]) -> dict:
-    """Receive one batch: ``{"submissions": [...contract §5 entries], "rejections": [...]}``."""
+    """Receive one batch: ``{"submissions": [...contract §5 entries], "rejections": [...]}``.
+
+    Each rejection carries ``sha256``, the content it is about: a corrected file dropped at the same
+    path and rejected again is another notice, not a repeat of the first.
+    """
     from dataclasses import asdict
 
-    from scorecard import ingest
+    from scorecard import ingest, sources
 
     report = ingest.ingest_files(warehouse_engine(), list(uris))
     log.info("batch of %d files: %s", len(uris), report.counts())
-    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
+    digests = {r.file: sources.read(r.file).sha256 for r in report.rejections}
+    return {**report.as_json(),
+            "rejections": [{**asdict(r), "sha256": digests[r.file]} for r in report.rejections]}
 
 
 def _submissions(results: Iterable[Mapping]) -> list[Mapping]:
@@ -164,7 +170,7 @@ def notify_rejections(results: Sequence[Mapping]) -> dict:
             outcome = alerts.notify_rejection(
                 eng, mailer, rejection["unit_code"], rejection["period"],
                 PurePosixPath(rejection["file"]).name, rejection["errors"], rejection["feedback_path"],
-                ref=rejection["file"])
+                ref=rejection["sha256"])
             outcomes[outcome] += 1
     outcomes["resent"] = alerts.retry_rejections(eng, mailer)
     log.info("rejection notices: %s", outcomes)

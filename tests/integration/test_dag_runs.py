@@ -24,7 +24,7 @@ def submissions(data_dir: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing(
+def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_changes(
         run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog) -> None:
     inbox = scorecard_env / "inbox"
     write_workbook(inbox / "c01_2026-09.xlsx", "C01", "2026-09", complete_rows(catalog, "C01", 9))
@@ -57,6 +57,15 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing(
     assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
                                           ("P01", "2026-08", "accepted")]
     assert len(smtp_server.to("c02-stats@example.org")) == 1
+
+    bad[1]["value"] = -7
+    write_workbook(inbox / "c02_2026-09.xlsx", "C02", "2026-09", bad)
+    third = run_dag("scorecard_ingest")
+
+    assert str(third.state) == "success", task_states(third)
+    assert xcom_values(third, "notify_rejections") == [
+        {"sent": 1, "already_sent": 0, "failed": 0, "resent": 0}]
+    assert len(smtp_server.to("c02-stats@example.org")) == 2
 
 
 def test_each_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_server,
