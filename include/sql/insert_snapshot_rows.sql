@@ -16,41 +16,154 @@ with in_force as (
         and ((year = :year and month <= :month) or year = :year - 1)
 ),
 
-figures as (
-    select
-        in_force.submission_id,
-        in_force.unit_code,
-        in_force.year,
-        in_force.month,
-        reported_values.indicator_code,
-        reported_values.numerator,
-        reported_values.denominator,
-        case
-            when indicators.kind = 'ratio' and reported_values.denominator <> 0
-                then 100.0 * reported_values.numerator / reported_values.denominator
-            else reported_values.value
-        end as figure,
-        row_number() over (
-            partition by in_force.unit_code, reported_values.indicator_code, in_force.year
-            order by in_force.month desc
-        ) as recency
+last_months as (
+    select unit_code, year, max(month) as month
     from in_force
-    inner join reported_values on reported_values.submission_id = in_force.submission_id
+    group by unit_code, year
+),
+
+last_submissions as (
+    select in_force.submission_id, in_force.unit_code, in_force.year, in_force.month
+    from in_force
+    inner join last_months
+        on last_months.unit_code = in_force.unit_code
+        and last_months.year = in_force.year
+        and last_months.month = in_force.month
+),
+
+-- this year every indicator; last year only the stocks, whose baselines the arithmetic needs
+wanted as (
+    select last_months.unit_code, last_months.year, indicators.indicator_code
+    from last_months
+    cross join indicators
+    where last_months.year = :year or indicators.kind = 'stock'
+),
+
+last_figures as (
+    select
+        last_submissions.submission_id,
+        last_submissions.unit_code,
+        last_submissions.year,
+        last_submissions.month,
+        reported_values.indicator_code,
+        reported_values.value,
+        reported_values.numerator,
+        reported_values.denominator
+    from last_submissions
+    inner join reported_values on reported_values.submission_id = last_submissions.submission_id
     inner join indicators on indicators.indicator_code = reported_values.indicator_code
     where reported_values.value is not null
-        and (in_force.year = :year or indicators.kind = 'stock')
+        and (last_submissions.year = :year or indicators.kind = 'stock')
+),
+
+-- indicators a unit's last submission of the year does not give (optional ones left unreported)
+gaps as materialized (
+    select wanted.unit_code, wanted.year, wanted.indicator_code
+    from wanted
+    where not exists (
+        select 1
+        from last_figures
+        where last_figures.unit_code = wanted.unit_code
+            and last_figures.year = wanted.year
+            and last_figures.indicator_code = wanted.indicator_code
+    )
+),
+
+-- the latest earlier submission of the same year that gives the indicator, looked up gap by gap:
+-- correlated lookups through the indexes, so that the work grows with the gaps, not with the history
+earlier_sources as materialized (
+    select
+        gaps.unit_code,
+        gaps.year,
+        gaps.indicator_code,
+        (
+            select submissions.submission_id
+            from submissions
+            inner join reported_values
+                on reported_values.submission_id = submissions.submission_id
+                and reported_values.indicator_code = gaps.indicator_code
+            where submissions.unit_code = gaps.unit_code
+                and submissions.year = gaps.year
+                and (submissions.year < :year or submissions.month <= :month)
+                and submissions.status = 'accepted'
+                and submissions.in_force = true
+                and reported_values.value is not null
+            order by submissions.month desc
+            limit 1
+        ) as submission_id
+    from gaps
+),
+
+earlier_figures as (
+    select
+        earlier_sources.submission_id,
+        earlier_sources.unit_code,
+        earlier_sources.year,
+        (
+            select submissions.month
+            from submissions
+            where submissions.submission_id = earlier_sources.submission_id
+        ) as month,
+        earlier_sources.indicator_code,
+        (
+            select reported_values.value
+            from reported_values
+            where reported_values.submission_id = earlier_sources.submission_id
+                and reported_values.indicator_code = earlier_sources.indicator_code
+        ) as value,
+        (
+            select reported_values.numerator
+            from reported_values
+            where reported_values.submission_id = earlier_sources.submission_id
+                and reported_values.indicator_code = earlier_sources.indicator_code
+        ) as numerator,
+        (
+            select reported_values.denominator
+            from reported_values
+            where reported_values.submission_id = earlier_sources.submission_id
+                and reported_values.indicator_code = earlier_sources.indicator_code
+        ) as denominator
+    from earlier_sources
+    where earlier_sources.submission_id is not null
+),
+
+-- each unit's latest figure of each indicator: this year up to the month, and last year
+found as (
+    select submission_id, unit_code, year, month, indicator_code, value, numerator, denominator
+    from last_figures
+    union all
+    select submission_id, unit_code, year, month, indicator_code, value, numerator, denominator
+    from earlier_figures
+),
+
+figures as (
+    select
+        found.submission_id,
+        found.unit_code,
+        found.year,
+        found.month,
+        found.indicator_code,
+        found.numerator,
+        found.denominator,
+        case
+            when indicators.kind = 'ratio' and found.denominator <> 0
+                then 100.0 * found.numerator / found.denominator
+            else found.value
+        end as figure
+    from found
+    inner join indicators on indicators.indicator_code = found.indicator_code
 ),
 
 actuals as (
     select submission_id, unit_code, indicator_code, month, numerator, denominator, figure as actual
     from figures
-    where year = :year and recency = 1
+    where year = :year
 ),
 
 baselines as (
     select submission_id, unit_code, indicator_code, figure as baseline
     from figures
-    where year = :year - 1 and recency = 1
+    where year = :year - 1
 ),
 
 unit_targets as (
@@ -60,9 +173,17 @@ unit_targets as (
 ),
 
 unit_keys as (
-    select unit_code, indicator_code from unit_targets
-    union
-    select unit_code, indicator_code from actuals
+    select unit_code, indicator_code
+    from unit_targets
+    union all
+    select unit_code, indicator_code
+    from actuals
+    where not exists (
+        select 1
+        from unit_targets
+        where unit_targets.unit_code = actuals.unit_code
+            and unit_targets.indicator_code = actuals.indicator_code
+    )
 ),
 
 unit_rows as (

@@ -76,6 +76,19 @@ CASES = [
     ("optional_unreported_falls_back", [("C01", "INCUBATOR_COUNT", 10)],
      [("C01", "2026-04", {"INCUBATOR_COUNT": 8}), ("C01", "2026-06", {"HTE_APPLY": 1})],
      "2026-06", ("C01", "INCUBATOR_COUNT"), {"actual": 8, "stale": True}),
+    ("fallback_ignores_later_months", [("C01", "INCUBATOR_COUNT", 10)],
+     [("C01", "2026-05", {"INCUBATOR_COUNT": 3}), ("C01", "2026-06", {"HTE_APPLY": 1}),
+      ("C01", "2026-07", {"INCUBATOR_COUNT": 9})],
+     "2026-06", ("C01", "INCUBATOR_COUNT"), {"actual": 3, "stale": True}),
+    ("fallback_ignores_superseded", [("C01", "INCUBATOR_COUNT", 10)],
+     [("C01", "2026-04", {"INCUBATOR_COUNT": 2}), ("C01", "2026-05", {"INCUBATOR_COUNT": 4}, False),
+      ("C01", "2026-06", {"HTE_APPLY": 1})],
+     "2026-06", ("C01", "INCUBATOR_COUNT"), {"actual": 2, "stale": True}),
+    ("stock_baseline_december_without_the_figure", [("C01", "INCUBATOR_AREA", 20)],
+     [("C01", "2025-10", {"INCUBATOR_AREA": 5}), ("C01", "2025-12", {"HTE_APPLY": 1}),
+      ("C01", "2026-03", {"INCUBATOR_AREA": 8})],
+     "2026-03", ("C01", "INCUBATOR_AREA"),
+     {"expected_rate": (5 + (20 - 5) * 3 / 12) / 20, "forecast": 5 + (8 - 5) * 12 / 3}),
     ("stock_baseline_december", [("C01", "HTE_TOTAL", 90)],
      [("C01", "2025-06", {"HTE_TOTAL": 50}), ("C01", "2025-12", {"HTE_TOTAL": 60}),
       ("C01", "2026-03", {"HTE_TOTAL": 70})],
@@ -133,8 +146,8 @@ CASES = [
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_row_figures(wh, targets, subs, period, key, expected) -> None:
     set_targets(wh, 2026, targets)
-    for unit, month, values in subs:
-        submit(wh, unit, month, values)
+    for unit, month, values, *in_force in subs:
+        submit(wh, unit, month, values, *in_force)
     row = snapshots.take(wh, period, today=TODAY).row(*key)
     assert row is not None
     for name, value in expected.items():

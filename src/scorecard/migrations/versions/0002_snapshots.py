@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # a unit's submissions of a year by month: the snapshot's look-up of an indicator's latest figure
+    op.create_index("ix_submissions_unit_year_month", "submissions", ["unit_code", "year", "month"])
     op.create_table(
         "indicator_shares",
         sa.Column("indicator_code", sa.String(64), sa.ForeignKey("indicators.indicator_code"),
@@ -70,6 +72,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_submissions_unit_year_month", table_name="submissions")
     for table in ("snapshot_inputs", "snapshot_missing_units", "snapshot_rows", "snapshots",
                   "indicator_shares"):
         op.drop_table(table)
