@@ -16,9 +16,9 @@ feedback workbook naming every problem (data contract §2–§3).
   accepted* (otherwise it is skipped): that event makes `scorecard_monthly_snapshot` re-take the
   snapshots a late or corrected submission affects, and a run that received nothing wakes nobody.
 - `notify_rejections`: emails each rejected file's errors (and its feedback workbook) to the unit's
-  contact, once per file content; notices that failed to send before are retried (by the next run that
-  received files).
-- A run that finds no new file skips `ingest_batch` and everything downstream of it.
+  contact, once per file content; then `resend_rejection_notices`, in every run, resends the
+  notices whose delivery failed before (an SMTP outage delays a notice, never loses it).
+- A run that finds no new file skips `ingest_batch` and the three tasks that read its results.
 - `load_targets`: loads the annual target files dropped in `<inbox>/targets/`, each whole or not at
   all. New targets do not trigger snapshots: re-run `scorecard_monthly_snapshot` with `period` set.
 
@@ -80,6 +80,10 @@ def scorecard_ingest() -> None:
     def notify_rejections(results: list[dict]) -> dict:
         return tasks.notify_rejections(results)
 
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def resend_rejection_notices() -> dict:
+        return tasks.resend_rejection_notices()
+
     @task
     def load_targets(params: dict | None = None) -> list[dict]:
         return tasks.load_targets(params["inbox"])
@@ -88,7 +92,7 @@ def scorecard_ingest() -> None:
     results = ingest_batch.expand(uris=batches)
     summarise(batches, results)
     announce_submissions(results)
-    notify_rejections(results)
+    notify_rejections(results) >> resend_rejection_notices()
     load_targets()
 
 

@@ -160,7 +160,7 @@ def announce_submissions(results: Sequence[Mapping], event: Any) -> list[str]:
 
 
 def notify_rejections(results: Sequence[Mapping]) -> dict:
-    """Send each rejected submission's errors to its unit, and resend the notices that failed before."""
+    """Send each rejected submission's errors to its unit (once per file content)."""
     from scorecard import alerts
 
     eng, mailer = warehouse_engine(), _mailer()
@@ -172,9 +172,17 @@ def notify_rejections(results: Sequence[Mapping]) -> dict:
                 PurePosixPath(rejection["file"]).name, rejection["errors"], rejection["feedback_path"],
                 ref=rejection["sha256"])
             outcomes[outcome] += 1
-    outcomes["resent"] = alerts.retry_rejections(eng, mailer)
     log.info("rejection notices: %s", outcomes)
     return outcomes
+
+
+def resend_rejection_notices() -> dict:
+    """Resend the rejection notices whose delivery failed or never finished."""
+    from scorecard import alerts
+
+    resent = alerts.retry_rejections(warehouse_engine(), _mailer())
+    log.info("rejection notices resent: %d", resent)
+    return {"resent": resent}
 
 
 def load_targets(inbox: str | None) -> list[dict]:

@@ -76,6 +76,8 @@ class Mailbox:
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    refusing: bool = False
+    """While true, every message is refused with a temporary failure (an SMTP outage)."""
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
@@ -92,6 +94,8 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
 
     class Keep:
         async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+            if box.refusing:
+                return "451 4.3.0 try again later"
             box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 

@@ -52,7 +52,8 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_
     assert str(second.state) == "success", task_states(second)
     assert task_states(second) == {
         "list_pending": ["success"], "ingest_batch": ["skipped"], "summarise": ["skipped"],
-        "announce_submissions": ["skipped"], "notify_rejections": ["skipped"], "load_targets": ["success"]}
+        "announce_submissions": ["skipped"], "notify_rejections": ["skipped"],
+        "resend_rejection_notices": ["success"], "load_targets": ["success"]}
     assert asset_events(second) == []
     assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
                                           ("P01", "2026-08", "accepted")]
@@ -63,9 +64,28 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_
     third = run_dag("scorecard_ingest")
 
     assert str(third.state) == "success", task_states(third)
-    assert xcom_values(third, "notify_rejections") == [
-        {"sent": 1, "already_sent": 0, "failed": 0, "resent": 0}]
+    assert xcom_values(third, "notify_rejections") == [{"sent": 1, "already_sent": 0, "failed": 0}]
     assert len(smtp_server.to("c02-stats@example.org")) == 2
+
+
+def test_rejection_notice_refused_by_the_server_goes_out_with_a_later_run(
+        run_dag, task_states, xcom_values, scorecard_env, smtp_server, catalog) -> None:
+    bad = complete_rows(catalog, "C03", 9)
+    bad[0]["value"] = -1
+    write_workbook(scorecard_env / "inbox" / "c03_2026-09.xlsx", "C03", "2026-09", bad)
+    smtp_server.refusing = True
+
+    during_outage = run_dag("scorecard_ingest")
+
+    assert str(during_outage.state) == "success", task_states(during_outage)
+    assert xcom_values(during_outage, "notify_rejections")[0]["failed"] == 1
+    assert smtp_server.messages == []
+
+    smtp_server.refusing = False
+    after = run_dag("scorecard_ingest")
+
+    assert xcom_values(after, "resend_rejection_notices") == [{"resent": 1}]
+    assert len(smtp_server.to("c03-stats@example.org")) == 1
 
 
 def test_each_failing_task_emails_the_team(run_dag, task_states, scorecard_env, smtp_server,
