@@ -105,7 +105,9 @@ def test_each_failing_task_emails_the_team(run_dag, task_states, scorecard_env, 
 
 
 def test_month_end_chain_ingest_snapshot_bulletin_alerts(
-        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog) -> None:
+        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog, db_url,
+        monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB_URL", db_url)  # SQLite, and PostgreSQL where the machine has it
     inbox = scorecard_env / "inbox"
     (inbox / "targets").mkdir()
     shutil.copy(CONTRACT_DIR / "targets_2026.csv", inbox / "targets" / "targets_2026.csv")
