@@ -41,6 +41,11 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
     """The metadata database, migrated once per session (in a subprocess: a fresh Airflow process)."""
+    from airflow import settings
+
+    assert os.environ["AIRFLOW_HOME"] in settings.SQL_ALCHEMY_CONN, (
+        "Airflow was imported before the test harness set AIRFLOW_HOME: collect tests/integration "
+        f"before any test module that imports Airflow (metadata DB {settings.SQL_ALCHEMY_CONN})")
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
 
