@@ -138,11 +138,11 @@ def accepted_periods(results: Iterable[Mapping]) -> list[str]:
 
 def summarise_ingest(batches: Sequence[Sequence[str]], results: Sequence[Mapping]) -> dict:
     """Counts of submissions per status; fails when a batch did not finish, after counting the others."""
-    summary = {str(status): 0 for status in SubmissionStatus}
+    counts = {str(status): 0 for status in SubmissionStatus}
     for submission in _submissions(results):
-        summary[submission["status"]] += 1
-    summary |= {"files": sum(len(b) for b in batches), "batches": len(batches),
-                "periods": accepted_periods(results)}
+        counts[submission["status"]] += 1
+    summary = {**counts, "files": sum(len(b) for b in batches), "batches": len(batches),
+               "periods": accepted_periods(results)}
     log.info("ingest summary: %s", summary)
     if len(results) < len(batches):
         raise AirflowException(f"{len(batches) - len(results)} of {len(batches)} ingest batches failed; "
