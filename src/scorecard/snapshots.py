@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Connection, Engine
@@ -51,6 +52,9 @@ class Row:
 
     def as_json(self) -> dict:
         return {name: getattr(self, name) for name in JSON_FIELDS}
+
+
+STALE = [f.name for f in fields(Row)].index("stale")
 
 
 @dataclass
@@ -107,10 +111,12 @@ def _refresh_shares(conn: Connection, cat: Catalog) -> None:
     ])
 
 
-def _row(mapping: dict) -> Row:
-    data = {name: mapping[name] for name in Row.__dataclass_fields__}
-    data["stale"] = None if data["stale"] is None else bool(data["stale"])
-    return Row(**data)
+def _row(values: Sequence) -> Row:
+    """A stored row, its columns in the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1)."""
+    values = list(values)
+    if values[STALE] is not None:
+        values[STALE] = bool(values[STALE])
+    return Row(*values)
 
 
 def _fingerprint(inputs: list[int], targets: list[tuple], threshold: float, cat: Catalog) -> str:
@@ -149,7 +155,7 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
     """Store version n+1 of ``period`` and return n+1; raise _Unchanged when its inputs equal version n's."""
     from scorecard.warehouse import read_catalog
 
-    targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year})]
+    targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year}).all()]
     if not targets:
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     cat = read_catalog(conn)
@@ -157,7 +163,7 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
     version = (last["version"] if last else 0) + 1
     snapshot_id = _store(conn, period, year, month, threshold, version)
-    inputs = list(conn.execute(_sql("select_snapshot_inputs"), {"snapshot_id": snapshot_id}).scalars())
+    inputs = list(conn.execute(_sql("select_snapshot_inputs"), {"snapshot_id": snapshot_id}).scalars().all())
     fingerprint = _fingerprint(inputs, targets, threshold, cat)
     if last is not None and last["fingerprint"] == fingerprint:
         raise _Unchanged(last["version"])
@@ -196,12 +202,10 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
 
 
 def _loaded(conn: Connection, head) -> Snapshot:
-    rows = [_row(dict(r)) for r in
-            conn.execute(_sql("select_snapshot_rows"), {"snapshot_id": head["snapshot_id"]}).mappings()]
-    missing = list(conn.execute(_sql("select_snapshot_missing_units"),
-                                {"snapshot_id": head["snapshot_id"]}).scalars())
-    inputs = list(conn.execute(_sql("select_snapshot_inputs"),
-                               {"snapshot_id": head["snapshot_id"]}).scalars())
+    key = {"snapshot_id": head["snapshot_id"]}
+    rows = [_row(r) for r in conn.execute(_sql("select_snapshot_rows"), key).all()]
+    missing = list(conn.execute(_sql("select_snapshot_missing_units"), key).scalars().all())
+    inputs = list(conn.execute(_sql("select_snapshot_inputs"), key).scalars().all())
     taken_at = head["taken_at"]  # SQLite hands a text query's timestamp back as a string
     taken_at = datetime.fromisoformat(taken_at) if isinstance(taken_at, str) else taken_at
     return Snapshot(head["period"], head["version"], head["snapshot_id"], taken_at, missing, rows,
