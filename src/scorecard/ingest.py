@@ -32,6 +32,7 @@ class Rejection:
     """A rejected submission, with what the unit needs to correct it."""
 
     file: str
+    sha256: str
     unit_code: str | None
     period: str | None
     errors: list[dict]
@@ -120,7 +121,8 @@ def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
 def _period_state() -> sa.TextualSelect:
     """``select_period_state`` with its types (SQLite hands date-times back as text otherwise)."""
     return sql("select_period_state").bindparams(
-        sa.bindparam("unit_codes", expanding=True), sa.bindparam("periods", expanding=True),
+        sa.bindparam("unit_codes", expanding=True, type_=sa.String),
+        sa.bindparam("periods", expanding=True, type_=sa.String),
     ).columns(
         sa.column("unit_code", sa.String), sa.column("period", sa.String),
         sa.column("received", sa.Integer), sa.column("in_force_id", sa.Integer),
@@ -130,7 +132,7 @@ def _period_state() -> sa.TextualSelect:
 
 @cache
 def _original_files() -> sa.TextClause:
-    return sql("select_original_files").bindparams(sa.bindparam("shas", expanding=True))
+    return sql("select_original_files").bindparams(sa.bindparam("shas", expanding=True, type_=sa.String))
 
 
 class Loader:
@@ -229,7 +231,8 @@ class Loader:
             "feedback_path": kept.feedback_path, "created_at": _now(),
         })
         report.rejections.extend(
-            Rejection(file.uri, s.unit_code, s.period, [p.as_dict() for p in s.errors], kept.feedback_path)
+            Rejection(file.uri, file.sha256, s.unit_code, s.period, [p.as_dict() for p in s.errors],
+                      kept.feedback_path)
             for s in rejected
         )
 
@@ -257,8 +260,8 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
     with engine.connect() as conn:
         catalog = read_catalog(conn)
     for chunk in _chunks(list(uris), CHUNK_SIZE):
-        files = [sources.read(uri) for uri in chunk]
         with engine.begin() as conn:
+            files = _not_yet_received(conn, [sources.read(uri) for uri in chunk])
             originals = {r.sha256: r.file_id for r in conn.execute(
                 _original_files(), {"shas": sorted({f.sha256 for f in files})})}
             plan = _plan(files, originals, catalog, today)
@@ -269,6 +272,17 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
         if progress:
             progress(len(chunk))
     return report
+
+
+def _not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[sources.FileBytes]:
+    """Drop the files already received with these very bytes at this very location.
+
+    A retried batch whose first attempt committed then takes nothing again, rather than recording its
+    files a second time as duplicates of themselves.
+    """
+    query = sql("select_received_by_uri").bindparams(sa.bindparam("uris", expanding=True, type_=sa.String))
+    received = {(r.uri, r.sha256) for r in conn.execute(query, {"uris": [f.uri for f in files]})}
+    return [f for f in files if (f.uri, f.sha256) not in received]
 
 
 def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Catalog,

@@ -118,13 +118,11 @@ def ingest_batch(uris: Sequence[str]) -> dict:
     """
     from dataclasses import asdict
 
-    from scorecard import ingest, sources
+    from scorecard import ingest
 
     report = ingest.ingest_files(warehouse_engine(), list(uris))
     log.info("batch of %d files: %s", len(uris), report.counts())
-    digests = {r.file: sources.read(r.file).sha256 for r in report.rejections}
-    return {**report.as_json(),
-            "rejections": [{**asdict(r), "sha256": digests[r.file]} for r in report.rejections]}
+    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
 
 
 def _submissions(results: Iterable[Mapping]) -> list[Mapping]:

@@ -179,3 +179,15 @@ def test_unknown_unit_code_of_any_length_is_recorded_as_written(engine, catalog,
     assert "unknown_unit" in {e["rule"] for e in entry["errors"]}
     with engine.connect() as conn:
         assert conn.execute(sa.text("select unit_code from submissions")).scalar_one() == written
+
+
+def test_files_already_received_at_their_location_are_not_taken_again(engine, catalog, inbox,
+                                                                      tmp_path) -> None:
+    write_workbook(inbox / "a.xlsx", "C01", "2026-04", complete_rows(catalog, "C01", 4))
+    uris = [str(inbox / "a.xlsx")]
+    ingest.ingest_files(engine, uris, today=TODAY, quarantine_root=str(tmp_path / "q"))
+
+    retried = ingest.ingest_files(engine, uris, today=TODAY, quarantine_root=str(tmp_path / "q"))
+
+    assert retried.entries == []
+    assert count(engine, "received_files") == 1
