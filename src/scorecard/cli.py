@@ -333,3 +333,33 @@ def alerts(
             f"(gap {alert['gap']:+.3f}) -> {', '.join(alert['recipients'])}")
     say(f"{month} v{answer['version']}: {len(answer['alerts'])} alerts, "
         + ("dry run, nothing sent" if dry_run else "handed to the alert log (see alert_log for delivery)"))
+
+
+@app.command("demo")
+def demo() -> None:
+    """Run the whole pipeline on the sample city's year as real Airflow DAG runs (SQLite, local mail catcher).
+
+    Harmless to run again: nothing is received, snapshotted or sent twice.
+    """
+    from scorecard import demo as demo_mod
+
+    try:
+        text = demo_mod.run(progress=say)
+    except demo_mod.DemoError as exc:
+        fail(str(exc))
+    typer.echo(text)
+
+
+@app.command("airflow")
+def airflow() -> None:
+    """Start Airflow (standalone) on 127.0.0.1 with the project's DAGs and the demo's warehouse, until Ctrl-C.
+
+    The port is AIRFLOW__API__PORT (default 8080); mail goes to the demo's catcher (data/outbox/).
+    """
+    from scorecard import demo as demo_mod
+
+    try:
+        code = demo_mod.serve(progress=say, announce=typer.echo)
+    except demo_mod.DemoError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)

@@ -1,0 +1,116 @@
+"""``scorecard demo`` end to end: the real command, real Airflow DAG runs, mail caught on loopback.
+
+The demo runs into a temporary data folder and Airflow home (``SCORECARD_DATA_DIR``,
+``SCORECARD_AIRFLOW_HOME``), once for the module; a second run must change and send nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = [pytest.mark.integration, pytest.mark.airflow]
+
+SCORECARD = Path(sys.executable).with_name("scorecard")
+TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    data: Path
+    airflow_home: Path
+    process: subprocess.CompletedProcess[str]
+
+
+def run_demo(root: Path, **extra_env: str) -> DemoRun:
+    """``scorecard demo`` with its data folder and Airflow home under ``root``."""
+    data, home = root / "data", root / "airflow"
+    env = {**os.environ, "SCORECARD_DATA_DIR": str(data), "SCORECARD_AIRFLOW_HOME": str(home), **extra_env}
+    process = subprocess.run([str(SCORECARD), "demo"], env=env, capture_output=True, text=True,
+                             timeout=TIMEOUT, check=False)
+    return DemoRun(data, home, process)
+
+
+def recipients(outbox: Path) -> dict[str, list[str]]:
+    """Each saved message's subject, by ``To`` address."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(outbox.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        for address in str(message["To"]).split(", "):
+            found.setdefault(address, []).append(str(message["Subject"]))
+    return found
+
+
+def warehouse_state(data: Path) -> dict[str, object]:
+    engine = sa.create_engine(f"sqlite:///{data / 'warehouse.db'}")
+    with engine.connect() as conn:
+        state = {
+            "submissions": dict(conn.execute(sa.text(
+                "select status, count(*) from submissions group by status")).all()),
+            "snapshots": dict(conn.execute(sa.text(
+                "select period, max(version) from snapshots group by period")).all()),
+            "received": conn.execute(sa.text("select count(*) from received_files")).scalar_one(),
+        }
+    engine.dispose()
+    return state
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_demo_runs_the_year_and_says_where_everything_is(first_run: DemoRun) -> None:
+    out, data = first_run.process.stdout, first_run.data
+    assert first_run.process.returncode == 0, first_run.process.stderr[-3000:]
+
+    bulletins = [data / "bulletins" / f"bulletin_2026-10_v1.{ext}" for ext in ("xlsx", "html")]
+    assert all(path.is_file() and str(path) in out for path in bulletins), out
+    feedback = sorted((data / "quarantine").rglob("*_feedback.xlsx"))
+    assert len(feedback) >= 10 and all("_bad-" in path.name for path in feedback)
+    assert f"{len(feedback)} under {data / 'quarantine'}" in out
+    mail = recipients(data / "outbox")
+    assert any("进度预警汇总" in subject for subject in mail["data-team@example.org"]), mail
+    assert any("未通过校验" in subject and "bad-negative_value" in subject
+               for subject in mail["p01-office@example.org"]), mail
+    assert any("指标进度预警" in subject for subject in mail["c04-stats@example.org"]), mail
+    assert f"emails: {sum(1 for _ in (data / 'outbox').glob('*.eml'))} in {data / 'outbox'}" in out
+    state = warehouse_state(data)
+    assert state["submissions"]["accepted"] > 90 and state["submissions"]["rejected"] >= 10, state
+    assert state["snapshots"] == {f"2026-{month:02d}": 1 for month in range(1, 11)}
+    assert "序时进度" in out and "高新技术企业总数" in out and "lagging" in out
+    assert "not reported yet: P04" in out
+    assert (first_run.airflow_home / "airflow.db").is_file()
+    assert (first_run.airflow_home / "demo.log").read_text().count("DagRun Finished") == 4
+
+
+def test_second_run_changes_and_sends_nothing(first_run: DemoRun) -> None:
+    assert first_run.process.returncode == 0, first_run.process.stderr[-3000:]
+    before_mail = sorted(p.name for p in (first_run.data / "outbox").glob("*.eml"))
+    before = warehouse_state(first_run.data)
+
+    again = run_demo(first_run.data.parent)
+
+    assert again.process.returncode == 0, again.process.stderr[-3000:]
+    assert sorted(p.name for p in (first_run.data / "outbox").glob("*.eml")) == before_mail
+    assert warehouse_state(first_run.data) == before
+    assert "no new email this run" in again.process.stdout
+    assert "bulletin 2026-10 v1:" in again.process.stdout
+
+
+def test_a_failing_dag_run_is_named_without_a_traceback(tmp_path: Path) -> None:
+    broken = run_demo(tmp_path, SCORECARD_SQL_DIR=str(tmp_path / "no-sql-here"))
+
+    assert broken.process.returncode == 2
+    [message] = [line for line in broken.process.stderr.splitlines() if line.startswith("error: ")]
+    assert message.startswith("error: DAG scorecard_ingest ended failed (failed tasks: ")
+    assert "list_pending" in message
+    assert "Traceback" not in broken.process.stderr and broken.process.stdout == ""
+    assert str(tmp_path / "airflow" / "demo.log") in broken.process.stderr
