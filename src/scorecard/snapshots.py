@@ -160,6 +160,10 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     cat = read_catalog(conn)
     _refresh_shares(conn, cat)
+    if conn.dialect.name == "postgresql":
+        # The planner's cost estimate of the indexed gap look-ups triggers JIT compilation, which takes
+        # longer than the whole statement; ``set local`` keeps this to the snapshot's transaction.
+        conn.exec_driver_sql("set local jit = off")
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
     version = (last["version"] if last else 0) + 1
     snapshot_id = _store(conn, period, year, month, threshold, version)
