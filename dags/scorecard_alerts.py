@@ -18,9 +18,6 @@ Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import Param, dag, task
 
 from scorecard import assets, tasks
@@ -29,17 +26,12 @@ from scorecard.vocabulary import Tag
 
 @dag(
     schedule=[assets.SNAPSHOTS],
-    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    start_date=tasks.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.ALERTS],
-    default_args={
-        "owner": "scorecard",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": tasks.TeamFailureNotifier(),
-    },
+    default_args=tasks.default_args(),
     params={
         "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
                         description="Month to alert on, YYYY-MM; empty: the periods the event names."),

@@ -30,9 +30,6 @@ Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
 from scorecard import assets, tasks
@@ -41,17 +38,12 @@ from scorecard.vocabulary import Tag
 
 @dag(
     schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    start_date=tasks.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.INGEST],
-    default_args={
-        "owner": "scorecard",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": tasks.TeamFailureNotifier(),
-    },
+    default_args=tasks.default_args(),
     params={
         "inbox": Param(None, type=["null", "string"],
                        description="Inbox folder or URL; empty: SCORECARD_INBOX, else <data dir>/inbox."),

@@ -24,9 +24,8 @@ Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from scorecard import assets, tasks
@@ -38,17 +37,12 @@ from scorecard.vocabulary import Tag
         timetable=CronTriggerTimetable("0 6 5 * *", timezone=tasks.TIMEZONE),
         assets=assets.SUBMISSIONS,
     ),
-    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    start_date=tasks.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.SNAPSHOT],
-    default_args={
-        "owner": "scorecard",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": tasks.TeamFailureNotifier(),
-    },
+    default_args=tasks.default_args(),
     params={
         "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
                         description="Month to snapshot, YYYY-MM; empty: the month before the run's date."),

@@ -15,9 +15,8 @@ Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
 from scorecard import tasks
@@ -26,17 +25,12 @@ from scorecard.vocabulary import Tag
 
 @dag(
     schedule="0 9 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=tasks.TIMEZONE),
+    start_date=tasks.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.ALERTS],
-    default_args={
-        "owner": "scorecard",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": tasks.TeamFailureNotifier(),
-    },
+    default_args=tasks.default_args(),
     params={
         "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
                         description="Month to remind for, YYYY-MM; empty: the month before the run's date."),

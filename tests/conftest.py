@@ -1,8 +1,16 @@
-"""Shared fixtures: a fresh warehouse on SQLite and on the real PostgreSQL server."""
+"""Shared fixtures: a fresh warehouse on SQLite and on the real PostgreSQL server.
+
+Airflow reads its configuration when it is first imported, so its test environment is set here,
+before any test module can import it: a temporary ``AIRFLOW_HOME`` (metadata DB on SQLite), the
+repository's ``dags/`` as the DAGs folder (``dag.test()`` only runs DAGs found there), no examples.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +18,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-CONTRACT_DIR = Path(__file__).resolve().parents[1] / "src" / "scorecard" / "defaults"
+REPO = Path(__file__).resolve().parents[1]
+AIRFLOW_TEST_HOME = tempfile.mkdtemp(prefix="scorecard-airflow-")
+atexit.register(shutil.rmtree, AIRFLOW_TEST_HOME, ignore_errors=True)
+os.environ["AIRFLOW_HOME"] = AIRFLOW_TEST_HOME
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+CONTRACT_DIR = REPO / "src" / "scorecard" / "defaults"
 PG_ADMIN_URL = os.environ.get("SCORECARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

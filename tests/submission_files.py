@@ -50,7 +50,8 @@ def write_csv(path: Path, groups: list[tuple[str, str, list[dict]]], encoding: s
     """A long CSV (contract §2.2) holding one group of rows per (unit_code, period)."""
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note"])
+        writer.writerow(["unit_code", "period", "indicator_code", "value", "numerator", "denominator",
+                         "note"])
         for unit_code, period, rows in groups:
             for row in rows:
                 writer.writerow([unit_code, period, row["indicator_code"], row.get("value", ""),

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+import pendulum
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
@@ -54,6 +55,20 @@ class TeamFailureNotifier(SmtpNotifier):
         super().notify(context)
 
 
+START_DATE = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
+"""First logical date of every scorecard DAG (runs are never caught up)."""
+
+
+def default_args() -> dict[str, Any]:
+    """What every task of every scorecard DAG gets: owner, retries and the failure email."""
+    return {
+        "owner": "scorecard",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": TeamFailureNotifier(),
+    }
+
+
 def warehouse_engine() -> Engine:
     """The configured warehouse, created and upgraded to the newest schema on first use."""
     from scorecard import warehouse
@@ -72,8 +87,6 @@ def _mailer():
 
 def local_date(moment: datetime) -> date:
     """The calendar date of ``moment`` in the bureau's time zone."""
-    import pendulum
-
     return pendulum.instance(moment).in_timezone(TIMEZONE).date()
 
 

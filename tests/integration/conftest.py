@@ -1,22 +1,18 @@
 """An Airflow harness for ``dag.test()`` runs of the repository's DAGs, and an SMTP server on loopback.
 
-Airflow reads its configuration when first imported, so the environment is set here, at import time:
-a temporary ``AIRFLOW_HOME`` (metadata DB on SQLite, migrated once per session), the repository's
-``dags/`` as the DAGs folder (``dag.test()`` only runs DAGs found there), no example DAGs. Each test
+Airflow's environment (a temporary ``AIRFLOW_HOME``, the repository's ``dags/``) is set by
+``tests/conftest.py``; the metadata DB is migrated here once per session. Each test
 gets its own warehouse, data folders and, when it asks for ``smtp_server``, ``AIRFLOW_CONN_SMTP_DEFAULT``
 pointing at an aiosmtpd server that keeps what it receives.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -29,13 +25,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 
-# The same block opens tests/dags/conftest.py: whichever conftest is imported first decides the home.
-if "SCORECARD_TEST_AIRFLOW_HOME" not in os.environ:
-    os.environ["SCORECARD_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="scorecard-airflow-")
-    atexit.register(shutil.rmtree, os.environ["SCORECARD_TEST_AIRFLOW_HOME"], ignore_errors=True)
-os.environ["AIRFLOW_HOME"] = os.environ["SCORECARD_TEST_AIRFLOW_HOME"]
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 
 @pytest.fixture(scope="session")

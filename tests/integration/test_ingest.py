@@ -115,7 +115,8 @@ def test_rejected_resubmission_leaves_loaded_figures_untouched(engine, catalog, 
     with engine.connect() as conn:
         kept = conn.execute(sa.text("select stored_path, report_path, feedback_path from quarantine")).one()
     assert Path(kept.stored_path).read_bytes() == bad.read_bytes()
-    assert json.loads(Path(kept.report_path).read_text(encoding="utf-8"))["submissions"][0]["status"] == "rejected"
+    report = json.loads(Path(kept.report_path).read_text(encoding="utf-8"))
+    assert report["submissions"][0]["status"] == "rejected"
     negative = next(e for e in entry["errors"] if e["rule"] == "negative_value")
     feedback = load_workbook(kept.feedback_path)
     cell = feedback["填报表"][negative["cell"]]
@@ -141,7 +142,8 @@ def test_second_run_over_same_inbox_changes_nothing(engine, catalog, inbox, tmp_
 def test_targets_dropped_in_inbox_are_loaded_once(engine, inbox) -> None:
     (inbox / "targets").mkdir()
     (inbox / "targets" / "2027.csv").write_text(
-        "year,unit_code,indicator_code,target\n2027,CITY,HTE_APPLY,70\n2027,C01,HTE_APPLY,12\n", encoding="utf-8")
+        "year,unit_code,indicator_code,target\n2027,CITY,HTE_APPLY,70\n2027,C01,HTE_APPLY,12\n",
+        encoding="utf-8")
 
     first = ingest.load_dropped_targets(engine, str(inbox))
     second = ingest.load_dropped_targets(engine, str(inbox))
