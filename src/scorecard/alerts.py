@@ -19,14 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
-from enum import StrEnum
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, mail, warehouse
-from scorecard.vocabulary import ALERT_STATUSES, CITY, Rule, Status, SubmissionStatus
+from scorecard.vocabulary import ALERT_STATUSES, CITY, AlertKind, Rule, Status, SubmissionStatus
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +56,6 @@ RULE_HINTS: Mapping[Rule, str] = {
     Rule.LARGE_CHANGE: "期末数较上月变动超过 50%：请核实（仅提示）。",
     Rule.LATE_SUBMISSION: "该月快照已生成后才收到本报表（仅提示）。",
 }
-
-
-class AlertKind(StrEnum):
-    STATUS = "status"
-    MISSING = "missing"
-    REJECTED = "rejected"
 
 
 class NoSnapshotError(LookupError):

@@ -79,6 +79,14 @@ class Status(StrEnum):
 
 ALERT_STATUSES = frozenset({Status.BEHIND, Status.LAGGING})
 
+
+class AlertKind(StrEnum):
+    """What an email of the alert log is about."""
+
+    STATUS = "status"
+    MISSING = "missing"
+    REJECTED = "rejected"
+
 CITY = "CITY"
 """Reserved unit code of city-level rows and targets."""
 
