@@ -173,17 +173,9 @@ unit_targets as (
 ),
 
 unit_keys as (
-    select unit_code, indicator_code
-    from unit_targets
-    union all
-    select unit_code, indicator_code
-    from actuals
-    where not exists (
-        select 1
-        from unit_targets
-        where unit_targets.unit_code = actuals.unit_code
-            and unit_targets.indicator_code = actuals.indicator_code
-    )
+    select unit_code, indicator_code from unit_targets
+    union
+    select unit_code, indicator_code from actuals
 ),
 
 unit_rows as (

@@ -1,0 +1,187 @@
+"""Benchmark: one month's snapshot at national scale, on PostgreSQL and SQLite, with 10 years and 1 year
+of history.
+
+    .venv/bin/python bench/snapshot.py [--units 5000] [--years 10] [--backend postgresql --backend sqlite]
+
+Builds a throwaway warehouse per backend and history length (units × 17 indicators × 12 months × years,
+bulk-loaded: COPY on PostgreSQL, executemany on SQLite), then times ``snapshots.take`` for June of the
+last year: first as a new version, then again with unchanged inputs. Goal: ≤ 5 s on PostgreSQL, and
+the 10-year time within 1.5 × the 1-year time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from scorecard import catalog, snapshots, warehouse
+from scorecard.vocabulary import UnitType
+
+PG_ADMIN_URL = os.environ.get("SCORECARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LAST_YEAR = 2025
+TODAY = date(2026, 1, 15)
+NOW = datetime(2026, 1, 1)
+
+
+def national_catalog(units: int) -> catalog.Catalog:
+    base = catalog.load_files()
+    return catalog.build(base.indicators.values(), [
+        catalog.Unit(f"U{n:05d}", f"单位{n}", f"Unit {n}", UnitType.COUNTY if n % 3 else UnitType.PARK, None)
+        for n in range(units)])
+
+
+def submissions(cat: catalog.Catalog, years: int) -> Iterator[tuple]:
+    """(submission_id, unit_code, year, month) for every unit and month of the history."""
+    sid = 0
+    for year in range(LAST_YEAR - years + 1, LAST_YEAR + 1):
+        for month in range(1, 13):
+            for unit in cat.units:
+                sid += 1
+                yield sid, unit, year, month
+
+
+def values(cat: catalog.Catalog, years: int, rng: random.Random) -> Iterator[tuple]:
+    """(submission_id, indicator_code, value, numerator, denominator) of every submission: the indicators
+    that apply to the unit, optional ones left out three times in ten (the snapshot then looks back)."""
+    applicable = {u.code: cat.applicable(u) for u in cat.units.values()}
+    for sid, unit, _year, month in submissions(cat, years):
+        for ind in applicable[unit]:
+            if not ind.required and rng.random() < 0.3:
+                continue
+            if ind.kind == "ratio":
+                num, den = rng.uniform(1, 50), rng.uniform(100, 900)
+                yield sid, ind.code, 100 * num / den, num, den
+            else:
+                yield sid, ind.code, round(rng.uniform(0, 40) * month, 2), None, None
+
+
+def target_rows(cat: catalog.Catalog, rng: random.Random) -> list[dict]:
+    return [{"year": LAST_YEAR, "unit_code": u, "indicator_code": i, "target": rng.uniform(100, 600),
+             "source": "bench", "loaded_at": NOW} for u in cat.units for i in cat.indicators]
+
+
+def submission_row(sid: int, unit: str, year: int, month: int) -> tuple:
+    return (sid, 1, unit, f"{year}-{month:02d}", year, month, NOW, "accepted", True, "[]", "[]")
+
+
+SUBMISSION_COLUMNS = ("submission_id, file_id, unit_code, period, year, month, received_at, status, "
+                      "in_force, errors, warnings")
+
+
+def load_postgres(eng: sa.Engine, cat: catalog.Catalog, years: int, rng: random.Random) -> None:
+    raw = eng.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.execute("insert into received_files (file_id, uri, sha256, size_bytes, received_at, outcome) "
+                        "values (1, 'bench', 'bench', 0, now(), 'accepted')")
+            with cur.copy(f"copy submissions ({SUBMISSION_COLUMNS}) from stdin") as copy:
+                for s in submissions(cat, years):
+                    copy.write_row(submission_row(*s))
+            with cur.copy("copy reported_values (submission_id, indicator_code, value, numerator, "
+                          "denominator) from stdin") as copy:
+                for v in values(cat, years, rng):
+                    copy.write_row(v)
+            cur.execute("select setval(pg_get_serial_sequence('submissions', 'submission_id'), "
+                        "(select max(submission_id) from submissions))")
+            cur.execute("analyze")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def load_sqlite(eng: sa.Engine, cat: catalog.Catalog, years: int, rng: random.Random) -> None:
+    raw = eng.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("insert into received_files (file_id, uri, sha256, size_bytes, received_at, outcome) "
+                    "values (1, 'bench', 'bench', 0, '2026-01-01', 'accepted')")
+        cur.executemany(f"insert into submissions ({SUBMISSION_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?)",
+                        (submission_row(*s) for s in submissions(cat, years)))
+        cur.executemany("insert into reported_values (submission_id, indicator_code, value, numerator, "
+                        "denominator) values (?,?,?,?,?)", values(cat, years, rng))
+        cur.execute("analyze")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def build(url: str, backend: str, units: int, years: int) -> tuple[sa.Engine, float]:
+    """A warehouse holding the synthetic history; the seconds the bulk load took."""
+    rng = random.Random(years)
+    eng = warehouse.engine(url)
+    cat = national_catalog(units)
+    warehouse.init_db(eng, cat)
+    with eng.begin() as conn:
+        conn.execute(warehouse.sql("upsert_target"), target_rows(cat, rng))
+    started = time.perf_counter()
+    (load_postgres if backend == "postgresql" else load_sqlite)(eng, cat, years, rng)
+    return eng, time.perf_counter() - started
+
+
+def timed_take(eng: sa.Engine, period: str) -> tuple[float, snapshots.Snapshot]:
+    started = time.perf_counter()
+    snap = snapshots.take(eng, period, today=TODAY)
+    return time.perf_counter() - started, snap
+
+
+def run(backend: str, units: int, years: int, workdir: Path) -> dict:
+    admin = None
+    if backend == "postgresql":
+        name = f"scorecard_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'create database "{name}"'))
+        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{workdir / f'bench_{years}y.db'}"
+    try:
+        eng, load_seconds = build(url, backend, units, years)
+        period = f"{LAST_YEAR}-06"
+        first, snap = timed_take(eng, period)
+        again, same = timed_take(eng, period)
+        assert same.version == snap.version == 1
+        eng.dispose()
+        return {"backend": backend, "years": years, "load": load_seconds, "take_new": first,
+                "take_unchanged": again, "rows": len(snap.rows)}
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+            admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=5000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--backend", action="append", choices=("postgresql", "sqlite"))
+    args = parser.parse_args()
+    results = []
+    print(f"{args.units} units x 17 indicators, {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        for backend in args.backend or ("postgresql", "sqlite"):
+            for years in (args.years, 1):
+                result = run(backend, args.units, years, Path(workdir))
+                results.append(result)
+                print(f"{backend:10} {years:2}y  load {result['load']:7.1f} s  take (new) "
+                      f"{result['take_new']:6.2f} s  take (unchanged) {result['take_unchanged']:6.2f} s  "
+                      f"{result['rows']} rows", flush=True)
+    for backend in {r["backend"] for r in results}:
+        long, short = (next(r for r in results if r["backend"] == backend and r["years"] == y)
+                       for y in (args.years, 1))
+        print(f"{backend}: {args.years}y / 1y = {long['take_new'] / short['take_new']:.2f} (new), "
+              f"{long['take_unchanged'] / short['take_unchanged']:.2f} (unchanged)")
+
+
+if __name__ == "__main__":
+    main()
