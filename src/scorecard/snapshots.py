@@ -1,9 +1,14 @@
 """Monthly snapshots (contract §4): immutable, versioned per period, computed set-based in SQL.
 
-``take`` computes a period's figures with ``include/sql/compute_snapshot_rows.sql`` and stores them as a
-new version only when its inputs changed (the in-force submissions it used, the year's targets, the
-threshold and the catalog definitions the arithmetic reads); otherwise it returns the latest version.
-Rows are ordered by indicator_code, then unit_code, with the CITY row last.
+``take`` writes a period's rows, inputs and missing units with ``include/sql/insert_snapshot_*.sql`` as
+version n+1 and fingerprints its inputs (the submissions it used, the year's targets, the threshold and
+the catalog definitions the arithmetic reads); when the fingerprint equals version n's, the transaction
+is rolled back and version n is returned unchanged.
+
+Decisions where §4 is silent: a row with neither actual nor target (only a CITY row can be one) is
+``no_data``; a zero target leaves completion, expected rate (stock), gap and rank null and the status
+``achieved``; a zero profile share leaves the flow forecast null. Rows are ordered by indicator_code,
+then unit_code, with the CITY row last.
 """
 
 from __future__ import annotations
@@ -24,8 +29,7 @@ from scorecard.vocabulary import CITY
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
                "gap", "status", "stale", "rank", "forecast")
-FIGURES = ("actual", "target", "completion_rate", "expected_rate", "gap", "status", "stale", "rank",
-           "forecast")
+FIGURES = JSON_FIELDS[2:]
 
 
 class SnapshotError(ValueError):
@@ -181,9 +185,9 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
 
     The new version is written and fingerprinted in one transaction, which is rolled back when the
     fingerprint equals the latest version's; a concurrent take of the same version loses on the unique
-    (period, version) and retries, finding the winner's version.
+    (period, version) (on SQLite, on the write lock) and retries, finding the winner's version.
     """
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     year, month = parse_period(period, today)
     period = f"{year:04d}-{month:02d}"
@@ -196,8 +200,8 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
         except _Unchanged as unchanged:
             version = unchanged.version
             break
-        except IntegrityError:
-            if attempt == 2:  # another process keeps winning the race for the next version
+        except (IntegrityError, OperationalError):  # lost the race for the version (or SQLite's lock)
+            if attempt == 2:
                 raise
     with engine.connect() as conn:
         snap = load(conn, period, version)

@@ -272,3 +272,13 @@ def test_whole_city_matches_the_reference(engine: sa.Engine, month: int) -> None
                 assert got[key][name] == pytest.approx(value, rel=1e-9, abs=1e-9), (key, name)
             else:
                 assert got[key][name] == value, (key, name)
+
+
+def test_concurrent_takes_make_one_version(engine: sa.Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    submit(engine, "C01", "2026-09", {"HTE_APPLY": 9})
+    with ThreadPoolExecutor(4) as pool:
+        versions = list(pool.map(lambda _: snapshots.take(engine, "2026-09", today=TODAY).version, range(4)))
+    assert versions == [1, 1, 1, 1]
+    assert count(engine, "snapshots") == 1
