@@ -258,8 +258,13 @@ def snapshot(
         if as_json:
             emit(changes)
         else:
-            say(f"{snap.period}: v{changes['from_version']} -> v{changes['to_version']}, "
-                f"{len(changes['changes'])} rows changed")
+            since = f"v{changes['from_version']}" if changes["from_version"] else "nothing (first version)"
+            say(f"{snap.period}: {since} -> v{changes['to_version']}, {len(changes['changes'])} rows changed")
+            for change in changes["changes"]:
+                before, after = change["before"] or {}, change["after"] or {}
+                say(f"  {change['unit_code']} {change['indicator_code']}: "
+                    f"{before.get('actual')} ({before.get('status')}) -> {after.get('actual')} "
+                    f"({after.get('status')})")
         return
     if as_json:
         emit(snap.as_json())
