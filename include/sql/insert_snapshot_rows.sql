@@ -1,6 +1,7 @@
--- One row per unit and indicator that has a target or an accepted figure of the bound year up to the bound
--- month, plus one CITY row per catalog indicator: the snapshot figures of contract §4 for that period,
--- stored under the given snapshot id with the submissions each figure and baseline came from.
+-- One row per unit and indicator that has a target or an accepted figure of the bound year, plus one CITY
+-- row per catalog indicator: the snapshot figures of contract §4 for the bound year and month, stored
+-- under the given snapshot id with the submissions each figure and baseline came from (for a row that
+-- only a later month's figure brings, that submission).
 -- Division by zero yields null: a zero target has no completion, expected rate, gap or rank (status
 -- achieved, as any figure meets it); a zero share s_M has no flow forecast; Σ denominators 0 → no actual.
 insert into snapshot_rows (
@@ -172,10 +173,58 @@ unit_targets as (
     where year = :year and unit_code <> 'CITY'
 ),
 
+later_units as (
+    select distinct unit_code
+    from submissions
+    where status = 'accepted' and in_force = true and year = :year and month > :month
+),
+
+-- pairs with neither target nor actual that a figure of a later month of the year may still give a row
+-- (contract §4: "an accepted figure in year Y")
+later_candidates as materialized (
+    select later_units.unit_code, indicators.indicator_code
+    from later_units
+    cross join indicators
+    where not exists (
+        select 1
+        from unit_targets
+        where unit_targets.unit_code = later_units.unit_code
+            and unit_targets.indicator_code = indicators.indicator_code
+    )
+        and not exists (
+            select 1
+            from actuals
+            where actuals.unit_code = later_units.unit_code
+                and actuals.indicator_code = indicators.indicator_code
+        )
+),
+
+later_keys as materialized (
+    select
+        later_candidates.unit_code,
+        later_candidates.indicator_code,
+        (
+            select min(submissions.submission_id)
+            from submissions
+            inner join reported_values
+                on reported_values.submission_id = submissions.submission_id
+                and reported_values.indicator_code = later_candidates.indicator_code
+            where submissions.unit_code = later_candidates.unit_code
+                and submissions.year = :year
+                and submissions.month > :month
+                and submissions.status = 'accepted'
+                and submissions.in_force = true
+                and reported_values.value is not null
+        ) as submission_id
+    from later_candidates
+),
+
 unit_keys as (
     select unit_code, indicator_code from unit_targets
     union
     select unit_code, indicator_code from actuals
+    union
+    select unit_code, indicator_code from later_keys where submission_id is not null
 ),
 
 unit_rows as (
@@ -189,7 +238,7 @@ unit_rows as (
         unit_targets.target,
         case when indicators.kind = 'stock' then coalesce(baselines.baseline, 0.0) end as baseline,
         actuals.month as source_month,
-        actuals.submission_id as source_submission_id,
+        coalesce(actuals.submission_id, later_keys.submission_id) as source_submission_id,
         case when indicators.kind = 'stock' then baselines.submission_id end as baseline_submission_id
     from unit_keys
     inner join indicators on indicators.indicator_code = unit_keys.indicator_code
@@ -200,6 +249,8 @@ unit_rows as (
         and unit_targets.indicator_code = unit_keys.indicator_code
     left join baselines
         on baselines.unit_code = unit_keys.unit_code and baselines.indicator_code = unit_keys.indicator_code
+    left join later_keys
+        on later_keys.unit_code = unit_keys.unit_code and later_keys.indicator_code = unit_keys.indicator_code
 ),
 
 unit_sums as (

@@ -120,6 +120,18 @@ def test_unused_submission_does_not_change_the_snapshot(engine: sa.Engine) -> No
     assert snapshots.take(engine, "2026-06", today=TODAY).version == v1.version
 
 
+def test_a_later_month_changes_the_snapshot_only_when_it_brings_a_row(engine: sa.Engine) -> None:
+    submit(engine, "C01", "2026-06", {"HTE_APPLY": 6})
+    v1 = snapshots.take(engine, "2026-06", today=TODAY)
+    submit(engine, "C01", "2026-07", {"HTE_APPLY": 7})  # C01 has an HTE_APPLY target: no new row
+    assert snapshots.take(engine, "2026-06", today=TODAY).version == v1.version
+    july = submit(engine, "C03", "2026-07", {"INCUBATOR_AREA": 2})  # C03 has no INCUBATOR_AREA target
+    v2 = snapshots.take(engine, "2026-06", today=TODAY)
+    assert v2.version == v1.version + 1
+    assert v2.row("C03", "INCUBATOR_AREA").status == "no_data"
+    assert july in v2.inputs
+
+
 def test_inputs_include_baselines(engine: sa.Engine) -> None:
     dec = submit(engine, "C01", "2025-12", {"HTE_TOTAL": 70})
     now = submit(engine, "C01", "2026-03", {"HTE_TOTAL": 75, "HTE_APPLY": 2})
@@ -184,8 +196,8 @@ def reference(cat, targets: dict, figures: dict, year: int, month: int, threshol
         for unit in units:
             source_month, fig = latest_of(unit, ind.code, year, month)
             target = targets.get((unit, ind.code))
-            if fig is None and target is None:
-                continue
+            if target is None and latest_of(unit, ind.code, year, 12)[1] is None:
+                continue  # a row needs a target or an accepted figure of the year (any month)
             actual = None if fig is None else (100 * fig[1] / fig[2] if ind.kind == "ratio" else fig[0])
             base = latest_of(unit, ind.code, year - 1, 12)[1]
             baseline = base[0] if base else 0.0
@@ -247,7 +259,7 @@ def test_whole_city_matches_the_reference(engine: sa.Engine, month: int) -> None
             "select unit_code, indicator_code, target from targets where year = 2026"))}
     figures: dict = {}
     for unit in cat.units.values():
-        for year, months in ((2025, rng.sample(range(1, 13), 3)), (2026, range(1, month + 1))):
+        for year, months in ((2025, rng.sample(range(1, 13), 3)), (2026, range(1, month + 3))):
             for m in months:
                 if rng.random() < 0.2:  # a month the unit did not report
                     continue
