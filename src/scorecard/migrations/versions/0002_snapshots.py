@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("forecast", sa.Float),
         sa.Column("baseline", sa.Float),
         sa.Column("source_month", sa.Integer),
+        # provenance: the submission the actual came from (for a row only a later month's figure brings,
+        # that submission) and the one the stock baseline came from; snapshot_inputs is their union
         sa.Column("source_submission_id", sa.Integer),
         sa.Column("baseline_submission_id", sa.Integer),
     )
