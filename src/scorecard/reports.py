@@ -182,18 +182,21 @@ def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
 # ---- workbook -----------------------------------------------------------------------------------
 
 RATES = ("completion_rate", "expected_rate", "gap")
+RATE_COLUMNS = [6, 7, 8]
+STATUS_COLUMN = 9
 
 
-def _write_sheet(ws, header: list[str], rows: list[list], status_column: int | None, statuses: list[str]):
+def _write_sheet(ws, header: list[str], rows: list[list], statuses: list[str] | None = None) -> None:
+    """Header and rows; with ``statuses``, the status cell (column 9) of each row in its colour."""
     from openpyxl.styles import Font, PatternFill
 
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for values, status in zip(rows, statuses, strict=True):
+    for n, values in enumerate(rows):
         ws.append(values)
-        if status_column is not None:
-            ws.cell(ws.max_row, status_column).fill = PatternFill("solid", fgColor=COLOURS[status])
+        if statuses is not None:
+            ws.cell(ws.max_row, STATUS_COLUMN).fill = PatternFill("solid", fgColor=COLOURS[statuses[n]])
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
@@ -211,7 +214,7 @@ def _sheet_title(text: str) -> str:
     return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
 
 
-def _workbook(snap: snapshots.Snapshot, context: dict, charts: list[Chart], lang: str) -> bytes:
+def _workbook(context: dict, charts: list[Chart], lang: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
 
@@ -223,20 +226,19 @@ def _workbook(snap: snapshots.Snapshot, context: dict, charts: list[Chart], lang
     _write_sheet(ws, t["city_header"], [
         [r["indicator_code"], r["name"], r["measure_unit"], r["actual"], r["target"], r["completion_rate"],
          r["expected_rate"], r["gap"], r["status_label"], r["forecast"]] for r in city],
-        9, [r["status"] for r in city])
-    _percent(ws, [6, 7, 8])
+        [r["status"] for r in city])
+    _percent(ws, RATE_COLUMNS)
     for ranking in context["rankings"]:
         ws = book.create_sheet(_sheet_title(ranking["indicator_code"]))
         rows = ranking["rows"]
         _write_sheet(ws, t["ranking_header"], [
             [r["rank"], r["unit_code"], r["unit_name"], r["actual"], r["target"], r["completion_rate"],
              r["expected_rate"], r["gap"], r["status_label"], r["stale"]] for r in rows],
-            9, [r["status"] for r in rows])
-        _percent(ws, [6, 7, 8])
+            [r["status"] for r in rows])
+        _percent(ws, RATE_COLUMNS)
     ws = book.create_sheet(_sheet_title(t["missing_sheet"]))
     missing = context["missing"]
-    _write_sheet(ws, t["missing_header"], [[m["code"], m["name"], m["email"]] for m in missing], None,
-                 ["no_data"] * len(missing))
+    _write_sheet(ws, t["missing_header"], [[m["code"], m["name"], m["email"]] for m in missing])
     ws = book.create_sheet(_sheet_title(t["charts"]))
     anchor_row = 1
     for chart in charts:
@@ -309,5 +311,5 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     }
     stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
     out_dir = out_dir or config.output_dir()
-    return [_write(out_dir, f"{stem}.xlsx", _workbook(snap, context, charts, lang)),
+    return [_write(out_dir, f"{stem}.xlsx", _workbook(context, charts, lang)),
             _write(out_dir, f"{stem}.html", _html(html_context))]

@@ -5,10 +5,10 @@ version n+1 and fingerprints its inputs (the submissions it used, the year's tar
 the catalog definitions the arithmetic reads); when the fingerprint equals version n's, the transaction
 is rolled back and version n is returned unchanged.
 
-Decisions where §4 is silent: a row with neither actual nor target (only a CITY row can be one) is
-``no_data``; a zero target leaves completion, expected rate (stock), gap and rank null and the status
-``achieved``; a zero profile share leaves the flow forecast null. Rows are ordered by indicator_code,
-then unit_code, with the CITY row last.
+Decisions where §4 is silent: a figure of a month after M still gives its (unit, indicator) a row
+("an accepted figure in year Y"); a row with neither actual nor target is ``no_data``; a zero target
+leaves completion, expected rate (stock), gap and rank null and the status ``achieved``; a zero profile
+share leaves the flow forecast null. Rows are ordered by indicator_code, then unit_code, CITY last.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config
 from scorecard.catalog import Catalog
-from scorecard.vocabulary import CITY
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
@@ -265,8 +264,3 @@ def history(conn: Connection, unit_code: str, indicator_code: str, year: int) ->
         "period_pattern": f"{year:04d}-%", "unit_code": unit_code, "indicator_code": indicator_code,
     }).mappings()
     return [{"month": int(r["period"][5:7]), **dict(r)} for r in result]
-
-
-def city_history(conn: Connection, indicator_code: str, year: int) -> list[dict]:
-    """The CITY row of ``indicator_code`` month by month of ``year``."""
-    return history(conn, CITY, indicator_code, year)
