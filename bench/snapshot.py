@@ -6,7 +6,9 @@ of history.
 Builds a throwaway warehouse per backend and history length (units × 17 indicators × 12 months × years,
 bulk-loaded: COPY on PostgreSQL, executemany on SQLite), then times ``snapshots.take`` for June of the
 last year: first as a new version, then again with unchanged inputs. Goal: ≤ 5 s on PostgreSQL, and
-the 10-year time within 1.5 × the 1-year time.
+the 10-year time within 1.5 × the 1-year time. Besides wall time it prints the CPU time of this process
+and, for a PostgreSQL server on this machine, of its backends: on a shared machine wall time alone
+says little.
 """
 
 from __future__ import annotations
@@ -127,10 +129,42 @@ def build(url: str, backend: str, units: int, years: int) -> tuple[sa.Engine, fl
     return eng, time.perf_counter() - started
 
 
-def timed_take(eng: sa.Engine, period: str) -> tuple[float, snapshots.Snapshot]:
-    started = time.perf_counter()
+def _backend_cpu(pids: list[int]) -> float | None:
+    """CPU seconds the PostgreSQL backends ``pids`` have used, when the server runs on this machine."""
+    if not pids:
+        return None
+    try:
+        ticks = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
+def timed_take(eng: sa.Engine, period: str, pids: list[int]) -> tuple[dict, snapshots.Snapshot]:
+    """Wall time of one take, and the CPU time of this process and of the server's backends."""
+    server_before, cpu_before, started = _backend_cpu(pids), time.process_time(), time.perf_counter()
     snap = snapshots.take(eng, period, today=TODAY)
-    return time.perf_counter() - started, snap
+    server_after = _backend_cpu(pids)
+    server = None if server_before is None or server_after is None else server_after - server_before
+    return {"wall": time.perf_counter() - started, "client_cpu": time.process_time() - cpu_before,
+            "server_cpu": server}, snap
+
+
+def _track_backends(eng: sa.Engine) -> list[int]:
+    pids: list[int] = []
+    if eng.dialect.name == "postgresql":
+        @sa.event.listens_for(eng, "connect")
+        def _backend_pid(dbapi_connection, _record) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("select pg_backend_pid()")
+                pids.append(cursor.fetchone()[0])
+
+        eng.dispose()
+    return pids
 
 
 def run(backend: str, units: int, years: int, workdir: Path) -> dict:
@@ -145,9 +179,10 @@ def run(backend: str, units: int, years: int, workdir: Path) -> dict:
         url = f"sqlite:///{workdir / f'bench_{years}y.db'}"
     try:
         eng, load_seconds = build(url, backend, units, years)
+        pids = _track_backends(eng)
         period = f"{LAST_YEAR}-06"
-        first, snap = timed_take(eng, period)
-        again, same = timed_take(eng, period)
+        first, snap = timed_take(eng, period, pids)
+        again, same = timed_take(eng, period, pids)
         assert same.version == snap.version == 1
         eng.dispose()
         return {"backend": backend, "years": years, "load": load_seconds, "take_new": first,
@@ -157,6 +192,11 @@ def run(backend: str, units: int, years: int, workdir: Path) -> dict:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
             admin.dispose()
+
+
+def _figures(timing: dict) -> str:
+    server = "" if timing["server_cpu"] is None else f", server cpu {timing['server_cpu']:.2f} s"
+    return f"{timing['wall']:5.2f} s (client cpu {timing['client_cpu']:.2f} s{server})"
 
 
 def main() -> None:
@@ -173,14 +213,15 @@ def main() -> None:
             for years in (args.years, 1):
                 result = run(backend, args.units, years, Path(workdir))
                 results.append(result)
-                print(f"{backend:10} {years:2}y  load {result['load']:7.1f} s  take (new) "
-                      f"{result['take_new']:6.2f} s  take (unchanged) {result['take_unchanged']:6.2f} s  "
-                      f"{result['rows']} rows", flush=True)
+                print(f"{backend:10} {years:2}y  load {result['load']:6.1f} s  {result['rows']} rows  "
+                      f"take (new) {_figures(result['take_new'])}  "
+                      f"take (unchanged) {_figures(result['take_unchanged'])}", flush=True)
     for backend in {r["backend"] for r in results}:
         long, short = (next(r for r in results if r["backend"] == backend and r["years"] == y)
                        for y in (args.years, 1))
-        print(f"{backend}: {args.years}y / 1y = {long['take_new'] / short['take_new']:.2f} (new), "
-              f"{long['take_unchanged'] / short['take_unchanged']:.2f} (unchanged)")
+        print(f"{backend}: {args.years}y / 1y = "
+              f"{long['take_new']['wall'] / short['take_new']['wall']:.2f} (new), "
+              f"{long['take_unchanged']['wall'] / short['take_unchanged']['wall']:.2f} (unchanged)")
 
 
 if __name__ == "__main__":
