@@ -128,8 +128,8 @@ earlier_figures as (
     where earlier_sources.submission_id is not null
 ),
 
--- each unit's latest figure of each indicator: this year up to the month, and last year
-found as (
+-- each unit's latest figure of each indicator: this year up to the month, and last year (stocks)
+figures as (
     select submission_id, unit_code, year, month, indicator_code, value, numerator, denominator
     from last_figures
     union all
@@ -137,32 +137,15 @@ found as (
     from earlier_figures
 ),
 
-figures as (
-    select
-        found.submission_id,
-        found.unit_code,
-        found.year,
-        found.month,
-        found.indicator_code,
-        found.numerator,
-        found.denominator,
-        case
-            when indicators.kind = 'ratio' and found.denominator <> 0
-                then 100.0 * found.numerator / found.denominator
-            else found.value
-        end as figure
-    from found
-    inner join indicators on indicators.indicator_code = found.indicator_code
-),
-
+-- a ratio's actual (100 × numerator / denominator) is worked out in unit_rows, where the kind is known
 actuals as (
-    select submission_id, unit_code, indicator_code, month, numerator, denominator, figure as actual
+    select submission_id, unit_code, indicator_code, month, numerator, denominator, value as actual
     from figures
     where year = :year
 ),
 
 baselines as (
-    select submission_id, unit_code, indicator_code, figure as baseline
+    select submission_id, unit_code, indicator_code, value as baseline
     from figures
     where year = :year - 1
 ),
@@ -219,38 +202,64 @@ later_keys as materialized (
     from later_candidates
 ),
 
-unit_keys as (
-    select unit_code, indicator_code from unit_targets
-    union
-    select unit_code, indicator_code from actuals
-    union
-    select unit_code, indicator_code from later_keys where submission_id is not null
+-- what is known of each (unit, indicator): its target, its actual, a later month's figure; one line each
+unit_facts as (
+    select
+        unit_code,
+        indicator_code,
+        target,
+        cast(null as double precision) as actual,
+        cast(null as double precision) as numerator,
+        cast(null as double precision) as denominator,
+        cast(null as integer) as source_month,
+        cast(null as integer) as source_submission_id,
+        cast(null as integer) as later_submission_id
+    from unit_targets
+    union all
+    select unit_code, indicator_code, null, actual, numerator, denominator, month, submission_id, null
+    from actuals
+    union all
+    select unit_code, indicator_code, null, null, null, null, null, null, submission_id
+    from later_keys
+    where submission_id is not null
+),
+
+unit_keyed as (
+    select
+        unit_code,
+        indicator_code,
+        max(target) as target,
+        max(actual) as actual,
+        max(numerator) as numerator,
+        max(denominator) as denominator,
+        max(source_month) as source_month,
+        max(source_submission_id) as source_submission_id,
+        max(later_submission_id) as later_submission_id
+    from unit_facts
+    group by unit_code, indicator_code
 ),
 
 unit_rows as (
     select
-        unit_keys.unit_code,
-        unit_keys.indicator_code,
+        unit_keyed.unit_code,
+        unit_keyed.indicator_code,
         indicators.kind,
-        actuals.actual,
-        actuals.numerator,
-        actuals.denominator,
-        unit_targets.target,
+        case
+            when indicators.kind = 'ratio' and unit_keyed.denominator <> 0
+                then 100.0 * unit_keyed.numerator / unit_keyed.denominator
+            else unit_keyed.actual
+        end as actual,
+        unit_keyed.numerator,
+        unit_keyed.denominator,
+        unit_keyed.target,
         case when indicators.kind = 'stock' then coalesce(baselines.baseline, 0.0) end as baseline,
-        actuals.month as source_month,
-        coalesce(actuals.submission_id, later_keys.submission_id) as source_submission_id,
+        unit_keyed.source_month,
+        coalesce(unit_keyed.source_submission_id, unit_keyed.later_submission_id) as source_submission_id,
         case when indicators.kind = 'stock' then baselines.submission_id end as baseline_submission_id
-    from unit_keys
-    inner join indicators on indicators.indicator_code = unit_keys.indicator_code
-    left join actuals
-        on actuals.unit_code = unit_keys.unit_code and actuals.indicator_code = unit_keys.indicator_code
-    left join unit_targets
-        on unit_targets.unit_code = unit_keys.unit_code
-        and unit_targets.indicator_code = unit_keys.indicator_code
+    from unit_keyed
+    inner join indicators on indicators.indicator_code = unit_keyed.indicator_code
     left join baselines
-        on baselines.unit_code = unit_keys.unit_code and baselines.indicator_code = unit_keys.indicator_code
-    left join later_keys
-        on later_keys.unit_code = unit_keys.unit_code and later_keys.indicator_code = unit_keys.indicator_code
+        on baselines.unit_code = unit_keyed.unit_code and baselines.indicator_code = unit_keyed.indicator_code
 ),
 
 unit_sums as (
