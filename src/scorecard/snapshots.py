@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config
 from scorecard.catalog import Catalog
+from scorecard.vocabulary import CITY
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
@@ -141,21 +142,27 @@ class _Unchanged(Exception):
         self.version = version
 
 
-def _store(conn: Connection, period: str, year: int, month: int, threshold: float, version: int) -> int:
-    """Insert a version with its rows, inputs and missing units, computed set-based in SQL; its id."""
-    snapshot_id = conn.execute(_sql("insert_snapshot"), {
-        "period": period, "version": version, "taken_at": datetime.now(UTC).replace(tzinfo=None),
-        "fingerprint": "", "threshold": threshold,
-    }).scalar_one()
+def _row_order(row: Row) -> tuple:
+    return row.indicator_code, row.unit_code == CITY, row.unit_code
+
+
+def _store(conn: Connection, head: dict, year: int, month: int) -> Snapshot:
+    """Insert a version with its rows, inputs and missing units, computed set-based in SQL."""
+    snapshot_id = conn.execute(_sql("insert_snapshot"), {**head, "fingerprint": ""}).scalar_one()
     params = {"snapshot_id": snapshot_id, "year": year, "month": month}
-    conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": threshold})
+    rows = [_row(r) for r in
+            conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": head["threshold"]}).all()]
     conn.execute(_sql("insert_snapshot_inputs"), params)
     conn.execute(_sql("insert_snapshot_missing_units"), params)
-    return snapshot_id
+    key = {"snapshot_id": snapshot_id}
+    return Snapshot(head["period"], head["version"], snapshot_id, head["taken_at"],
+                    list(conn.execute(_sql("select_snapshot_missing_units"), key).scalars().all()),
+                    sorted(rows, key=_row_order), head["threshold"],
+                    list(conn.execute(_sql("select_snapshot_inputs"), key).scalars().all()))
 
 
-def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> int:
-    """Store version n+1 of ``period`` and return n+1; raise _Unchanged when its inputs equal version n's."""
+def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> Snapshot:
+    """Store and return version n+1 of ``period``; raise _Unchanged when its inputs equal version n's."""
     from scorecard.warehouse import read_catalog
 
     targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year}).all()]
@@ -168,15 +175,15 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
         # longer than the whole statement; ``set local`` keeps this to the snapshot's transaction.
         conn.exec_driver_sql("set local jit = off")
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
-    version = (last["version"] if last else 0) + 1
-    snapshot_id = _store(conn, period, year, month, threshold, version)
-    inputs = list(conn.execute(_sql("select_snapshot_inputs"), {"snapshot_id": snapshot_id}).scalars().all())
-    fingerprint = _fingerprint(inputs, targets, threshold, cat)
+    snap = _store(conn, {"period": period, "version": (last["version"] if last else 0) + 1,
+                         "taken_at": datetime.now(UTC).replace(tzinfo=None), "threshold": threshold},
+                  year, month)
+    fingerprint = _fingerprint(snap.inputs, targets, threshold, cat)
     if last is not None and last["fingerprint"] == fingerprint:
         raise _Unchanged(last["version"])
     conn.execute(_sql("update_snapshot_fingerprint"),
-                 {"snapshot_id": snapshot_id, "fingerprint": fingerprint})
-    return version
+                 {"snapshot_id": snap.snapshot_id, "fingerprint": fingerprint})
+    return snap
 
 
 def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Snapshot:
@@ -194,18 +201,16 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     for attempt in range(3):
         try:
             with engine.begin() as conn:
-                version = _take_once(conn, period, year, month, threshold)
-            break
+                return _take_once(conn, period, year, month, threshold)
         except _Unchanged as unchanged:
-            version = unchanged.version
-            break
+            with engine.connect() as conn:
+                snap = load(conn, period, unchanged.version)
+            assert snap is not None, "the latest version was just read"
+            return snap
         except (IntegrityError, OperationalError):  # lost the race for the version (or SQLite's lock)
             if attempt == 2:
                 raise
-    with engine.connect() as conn:
-        snap = load(conn, period, version)
-    assert snap is not None, "a version just stored or found is there"
-    return snap
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _loaded(conn: Connection, head) -> Snapshot:
