@@ -111,7 +111,8 @@ def run_in_airflow(plan: Sequence[dict]) -> list[dict]:
 
     A DAG run goes through ``dag.test()`` (its tasks without retries) and gives
     ``{"dag_id", "conf", "run_id", "state", "failed_tasks"}``; a snapshot step gives ``{"snapshot",
-    "version", "state"}``. Needs the configuration of :func:`airflow_env.environment` in the environment.
+    "version", "state"}`` (or ``"error"``); a DAG file that does not import, ``{"file", "state", "error"}``.
+    Needs the configuration of :func:`airflow_env.environment` in the environment.
     """
     import os
 
@@ -122,19 +123,19 @@ def run_in_airflow(plan: Sequence[dict]) -> list[dict]:
 
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:
-        return [{"dag_id": path, "conf": {}, "run_id": None, "state": "import_error", "failed_tasks": [error]}
+        return [{"file": path, "state": "import_error", "error": str(error).strip().splitlines()[-1]}
                 for path, error in bag.import_errors.items()]
     done: list[dict] = []
     for step in plan:
         if "snapshot" in step:
             try:
-                done.append({**step, "version": tasks.take_snapshot(step["snapshot"])["version"],
-                             "state": "success"})
-                continue
+                version = tasks.take_snapshot(step["snapshot"])["version"]
             except Exception as exc:  # the user gets the message, the log the traceback
                 traceback.print_exc()
                 done.append({**step, "state": "failed", "error": f"{exc.__class__.__name__}: {exc}"})
                 break
+            done.append({**step, "version": version, "state": "success"})
+            continue
         dag = bag.get_dag(step["dag_id"])
         for task in dag.tasks:
             task.retries = 0
@@ -196,6 +197,8 @@ def run_steps(plan: Sequence[dict], env: dict[str, str], log: Path) -> list[dict
             continue
         if "snapshot" in step:
             raise DemoError(f"the snapshot of {step['snapshot']} failed: {step['error']}; see {log}")
+        if "file" in step:
+            raise DemoError(f"the DAG file {step['file']} does not import: {step['error']}; see {log}")
         failed = step["failed_tasks"]
         what = (f"failed task{'s' if len(failed) > 1 else ''}: {', '.join(failed)}" if failed
                 else "no task failed")
@@ -334,30 +337,54 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def _stop(process: subprocess.Popen, grace: float = 30) -> int:
-    """Interrupt ``process``'s group (standalone stops its components on Ctrl-C), then terminate it."""
-    import os
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signum)
+
+
+def _signal_all(processes: Sequence[Any], sig: int) -> None:
+    import psutil
+
+    for proc in processes:
+        try:
+            proc.send_signal(sig)
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _stop(process: subprocess.Popen, grace: float = 30) -> None:
+    """Ctrl-C to standalone and every process under it, as a terminal would, but also to those that keep a
+    process group of their own (the executor's workers, which would otherwise hold standalone's output
+    pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 10 seconds later."""
     import signal
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+    import psutil
+
+    try:
+        leader = psutil.Process(process.pid)
+        tree = [leader, *leader.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        _signal_all(tree, sig)
         try:
-            os.killpg(process.pid, sig)
-            return process.wait(timeout=grace)
-        except ProcessLookupError:
-            return process.wait()
+            process.wait(timeout=grace)
+            break
         except subprocess.TimeoutExpired:
             continue
-    return process.wait()
+    _signal_all(psutil.wait_procs(tree, timeout=10)[1], signal.SIGKILL)
+    process.wait()
 
 
 def serve(progress: Any = print, announce: Any = print) -> int:
     """``airflow standalone`` on the project's Airflow home until Ctrl-C; returns its exit status.
 
     It listens on ``AIRFLOW__API__HOST`` (default 127.0.0.1) port ``AIRFLOW__API__PORT`` (default 8080);
-    its output goes to ``standalone.log`` in the Airflow home, mail to the catcher (``<data>/outbox/``).
+    its output goes to ``standalone.log`` in the Airflow home, mail to the catcher (``<data>/outbox/``);
+    the executor runs at most ``AIRFLOW__CORE__PARALLELISM`` (default here 4) tasks at once.
     ``announce`` receives the URL and the login once the UI answers.
     """
     import os
+    import signal
     import time
 
     home = airflow_env.airflow_home()
@@ -368,13 +395,16 @@ def serve(progress: Any = print, announce: Any = print) -> int:
         raise DemoError(f"{host}:{port} is taken; set AIRFLOW__API__PORT to a free port")
     log = home / "standalone.log"
     passwords = home / PASSWORDS_FILE
+    for sig in (signal.SIGINT, signal.SIGTERM):  # stop Airflow too, however this process is stopped
+        signal.signal(sig, _interrupt)
     with MailCatcher(outbox_dir()) as catcher, log.open("ab") as out:
         env = airflow_env.environment(
             home, AIRFLOW_CONN_SMTP_DEFAULT=catcher.connection, AIRFLOW__API__HOST=host,
             AIRFLOW__API__PORT=str(port),
             AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://{host}:{port}/execution/",
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin",
-            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords))
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
+            AIRFLOW__CORE__PARALLELISM=os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"))
         progress(f"starting Airflow standalone (Airflow home {home}, output in {log}); Ctrl-C stops it")
         process = subprocess.Popen(airflow_env.airflow_command("standalone"), env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -389,6 +419,8 @@ def serve(progress: Any = print, announce: Any = print) -> int:
             code = process.wait()
         except KeyboardInterrupt:
             progress("stopping Airflow")
+            for sig in (signal.SIGINT, signal.SIGTERM):  # the stop is bounded: let it finish
+                signal.signal(sig, signal.SIG_IGN)
             _stop(process)
             return 0
     if code != 0:

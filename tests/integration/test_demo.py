@@ -1,4 +1,5 @@
-"""``scorecard demo`` end to end: the real command, real Airflow DAG runs, mail caught on loopback.
+"""``scorecard demo`` end to end: the real command, real Airflow DAG runs, mail caught on loopback; and
+``scorecard airflow``, the UI on the same project-local Airflow home.
 
 The demo runs into a temporary data folder and Airflow home (``SCORECARD_DATA_DIR``,
 ``SCORECARD_AIRFLOW_HOME``), once for the module; a second run must change and send nothing.
@@ -6,15 +7,22 @@ The demo runs into a temporary data folder and Airflow home (``SCORECARD_DATA_DI
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import httpx
+import psutil
 import pytest
 import sqlalchemy as sa
+from smtp_server import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
@@ -114,3 +122,50 @@ def test_a_failing_dag_run_is_named_without_a_traceback(tmp_path: Path) -> None:
     assert "list_pending" in message
     assert "Traceback" not in broken.process.stderr and broken.process.stdout == ""
     assert str(tmp_path / "airflow" / "demo.log") in broken.process.stderr
+
+
+
+def kill_tree(process: subprocess.Popen, tree: list[psutil.Process]) -> None:
+    """SIGKILL ``process`` and every process it started (those seen in ``tree`` and those under it now)."""
+    if process.poll() is None:
+        tree = [*tree, *psutil.Process(process.pid).children(recursive=True)]
+        process.kill()
+    for leftover in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            leftover.kill()
+    process.wait()
+
+
+def test_airflow_command_serves_the_ui_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+    port, home, out = free_port(), tmp_path / "airflow", tmp_path / "stdout.txt"
+    env = {**os.environ, "SCORECARD_DATA_DIR": str(tmp_path / "data"), "SCORECARD_AIRFLOW_HOME": str(home),
+           "AIRFLOW__API__PORT": str(port)}
+    with out.open("w") as stdout:
+        process = subprocess.Popen([str(SCORECARD), "airflow"], env=env, stdout=stdout,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    tree: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 300
+        while "password: " not in out.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(1)
+        announced = out.read_text()
+        assert f"Airflow UI: http://127.0.0.1:{port}  login: admin  password: " in announced, (
+            announced + (home / "standalone.log").read_text()[-3000:])
+        password = announced.split("password: ", 1)[1].split()[0]
+        generated = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+        assert generated == {"admin": password}
+        api = f"http://127.0.0.1:{port}"
+        token = httpx.post(f"{api}/auth/token", json={"username": "admin", "password": password},
+                           timeout=30).json()["access_token"]
+        dags = httpx.get(f"{api}/api/v2/dags", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert {d["dag_id"] for d in dags.json()["dags"]} == {
+            "scorecard_ingest", "scorecard_monthly_snapshot", "scorecard_alerts", "scorecard_reminders"}
+        tree = psutil.Process(process.pid).children(recursive=True)
+
+        process.send_signal(signal.SIGINT)
+
+        assert process.wait(timeout=120) == 0
+        assert "stopping Airflow" in out.read_text()
+        assert psutil.wait_procs(tree, timeout=10)[1] == [], "processes left behind"
+    finally:
+        kill_tree(process, tree)
