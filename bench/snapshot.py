@@ -164,6 +164,8 @@ def _track_backends(eng: sa.Engine) -> list[int]:
                 pids.append(cursor.fetchone()[0])
 
         eng.dispose()
+        with eng.connect():  # a pooled connection, so that the first take is measured too
+            pass
     return pids
 
 

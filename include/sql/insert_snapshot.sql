@@ -1,4 +1,4 @@
 -- One row per snapshot version of a period.
-insert into snapshots (period, version, taken_at, fingerprint, threshold)
-values (:period, :version, :taken_at, :fingerprint, :threshold)
+insert into snapshots (period, version, taken_at, fingerprint, input_digest, threshold)
+values (:period, :version, :taken_at, :fingerprint, :input_digest, :threshold)
 returning snapshot_id

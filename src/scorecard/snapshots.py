@@ -1,9 +1,11 @@
 """Monthly snapshots (contract §4): immutable, versioned per period, computed set-based in SQL.
 
-``take`` writes a period's rows, inputs and missing units with ``include/sql/insert_snapshot_*.sql`` as
-version n+1 and fingerprints its inputs (the submissions it used, the year's targets, the threshold and
-the catalog definitions the arithmetic reads); when the fingerprint equals version n's, the transaction
-is rolled back and version n is returned unchanged.
+``take`` first digests every input the period's snapshot could use (the in-force submissions of the
+year and the one before, the year's targets, the threshold and the catalog definitions the arithmetic
+reads): when version n was computed from the same, it is returned at once. Otherwise it writes the rows,
+inputs and missing units with ``include/sql/insert_snapshot_*.sql`` as version n+1 and fingerprints the
+inputs it used; when that fingerprint equals version n's (say, a resubmission it does not read), the
+transaction is rolled back and version n is returned unchanged.
 
 Decisions where §4 is silent: a figure of a month after M still gives its (unit, indicator) a row
 ("an accepted figure in year Y"); a row with neither actual nor target is ``no_data``; a zero target
@@ -169,15 +171,19 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
     if not targets:
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     cat = read_catalog(conn)
+    candidates = list(conn.execute(_sql("select_snapshot_candidate_inputs"), {"year": year}).scalars().all())
+    digest = _fingerprint(candidates, targets, threshold, cat)
+    last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
+    if last is not None and last["input_digest"] == digest:
+        raise _Unchanged(last["version"])
     _refresh_shares(conn, cat)
     if conn.dialect.name == "postgresql":
         # The planner's cost estimate of the indexed gap look-ups triggers JIT compilation, which takes
         # longer than the whole statement; ``set local`` keeps this to the snapshot's transaction.
         conn.exec_driver_sql("set local jit = off")
-    last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
     snap = _store(conn, {"period": period, "version": (last["version"] if last else 0) + 1,
-                         "taken_at": datetime.now(UTC).replace(tzinfo=None), "threshold": threshold},
-                  year, month)
+                         "taken_at": datetime.now(UTC).replace(tzinfo=None), "threshold": threshold,
+                         "input_digest": digest}, year, month)
     fingerprint = _fingerprint(snap.inputs, targets, threshold, cat)
     if last is not None and last["fingerprint"] == fingerprint:
         raise _Unchanged(last["version"])

@@ -32,7 +32,11 @@ def upgrade() -> None:
         sa.Column("period", sa.String(7), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("taken_at", sa.DateTime, nullable=False),
+        # fingerprint: of the inputs the version used; input_digest: of every input it could have used
+        # (in-force submissions of the year and the one before, targets, threshold, catalog), so that an
+        # unchanged take is answered without computing anything (null: always recompute)
         sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("input_digest", sa.String(64)),
         sa.Column("threshold", sa.Float, nullable=False),
         sa.UniqueConstraint("period", "version", name="uq_snapshots_period_version"),
     )
