@@ -119,21 +119,28 @@ def _refresh_shares(conn: Connection, cat: Catalog) -> None:
 
 def _row(values: Sequence) -> Row:
     """A stored row, its columns in the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1)."""
+    stale = values[STALE]
+    if stale is None or isinstance(stale, bool):
+        return Row(*values)
     values = list(values)
-    if values[STALE] is not None:
-        values[STALE] = bool(values[STALE])
+    values[STALE] = bool(stale)
     return Row(*values)
 
 
-def _fingerprint(inputs: list[int], targets: list[tuple], threshold: float, cat: Catalog) -> str:
+def _settings_digest(targets: list[tuple], threshold: float, cat: Catalog) -> str:
+    """Digest of what a snapshot reads besides submissions: the year's targets, threshold and catalog."""
     document = {
-        "inputs": sorted(inputs),
         "targets": [list(t) for t in targets],
         "threshold": threshold,
         "indicators": sorted((i.code, str(i.kind), i.profile) for i in cat.indicators.values()),
         "units": sorted(cat.units),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fingerprint(submission_ids: list[int], settings: str) -> str:
+    text = settings + ":" + ",".join(map(str, sorted(submission_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class _Unchanged(Exception):
@@ -172,7 +179,8 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     cat = read_catalog(conn)
     candidates = list(conn.execute(_sql("select_snapshot_candidate_inputs"), {"year": year}).scalars().all())
-    digest = _fingerprint(candidates, targets, threshold, cat)
+    settings = _settings_digest(targets, threshold, cat)
+    digest = _fingerprint(candidates, settings)
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
     if last is not None and last["input_digest"] == digest:
         raise _Unchanged(last["version"])
@@ -184,7 +192,7 @@ def _take_once(conn: Connection, period: str, year: int, month: int, threshold: 
     snap = _store(conn, {"period": period, "version": (last["version"] if last else 0) + 1,
                          "taken_at": datetime.now(UTC).replace(tzinfo=None), "threshold": threshold,
                          "input_digest": digest}, year, month)
-    fingerprint = _fingerprint(snap.inputs, targets, threshold, cat)
+    fingerprint = _fingerprint(snap.inputs, settings)
     if last is not None and last["fingerprint"] == fingerprint:
         raise _Unchanged(last["version"])
     conn.execute(_sql("update_snapshot_fingerprint"),
