@@ -234,17 +234,20 @@ def outcome(period: str, before: set[Path]) -> Outcome:
 
     engine = warehouse.engine(config.default_db_url())
     with engine.connect() as conn:
-        counts = dict(conn.execute(sa.text("select status, count(*) from submissions group by status")).all())
+        counts: dict[str, int] = dict(conn.execute(sa.text(
+            "select status, count(*) from submissions group by status")).tuples().all())
         snap = snapshots.latest(conn, period)
     engine.dispose()
     if snap is None:
         raise DemoError(f"no snapshot of {period} in the warehouse")
-    bulletins = sorted(Path(config.output_dir()).glob(f"bulletin_{period}_v{snap.version}.*"))
+    # The folders airflow_env.environment gives the DAGs, whatever SCORECARD_OUTPUT/QUARANTINE say here.
+    data = config.data_dir()
+    bulletins = sorted((data / "bulletins").glob(f"bulletin_{period}_v{snap.version}.*"))
     kept = emails()
-    return Outcome(submissions={str(k): int(v) for k, v in counts.items()},
+    return Outcome(submissions=counts,
                    city_rows=[r for r in snap.rows if r.unit_code == CITY], version=snap.version,
                    missing_units=snap.missing_units, bulletins=bulletins,
-                   feedback=sorted(Path(config.quarantine_dir()).rglob("*_feedback.xlsx")),
+                   feedback=sorted((data / "quarantine").rglob("*_feedback.xlsx")),
                    emails=kept, new_emails=[p for p in kept if p not in before])
 
 
@@ -282,13 +285,14 @@ def report(result: Outcome, period: str, airflow_home: Path) -> str:
     """The text printed at the end of the demo."""
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.submissions.items()))
     new = f"{len(result.new_emails)} new this run" if result.new_emails else "no new email this run"
+    quarantine = config.data_dir() / "quarantine"
     return "\n".join([
         f"sti-scorecard demo: the sample city, {YEAR}-01 to {period}",
         "",
         f"submissions in the warehouse ({config.default_db_url()}): {counts}",
         f"bulletin {period} v{result.version}:",
         *(f"  {path}" for path in result.bulletins),
-        f"feedback workbooks of rejected files: {len(result.feedback)} under {config.quarantine_dir()}",
+        f"feedback workbooks of rejected files: {len(result.feedback)} under {quarantine}",
         f"emails: {len(result.emails)} in {outbox_dir()} ({new})",
         f"Airflow home (metadata, logs): {airflow_home}",
         "",
