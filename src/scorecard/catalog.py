@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from scorecard import config
@@ -75,6 +76,16 @@ class Catalog:
 
     def applicable(self, unit: Unit) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.applies(unit.unit_type)]
+
+    @cached_property
+    def unit_spellings(self) -> dict[str, str]:
+        """Unit codes by their upper-case spelling, so that ``c03`` is read as ``C03``."""
+        return {code.upper(): code for code in self.units}
+
+    @cached_property
+    def indicator_spellings(self) -> dict[str, str]:
+        """Indicator codes by their upper-case spelling."""
+        return {code.upper(): code for code in self.indicators}
 
 
 def _number(text: str | None) -> float | None:

@@ -16,7 +16,7 @@ import re
 import string
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -202,11 +202,6 @@ def _parse_timestamp(text: str) -> datetime | None:
     return None
 
 
-def _spellings(known: Iterable[str]) -> dict[str, str]:
-    """Catalog codes by their upper-case spelling, so that ``c03`` is read as ``C03``."""
-    return {k.upper(): k for k in known}
-
-
 # --- the form-independent model of what was read -----------------------------------------------------
 
 
@@ -285,7 +280,7 @@ class _Checker:
         if f is None or f.broken or not _text(f.raw):
             return
         code = _text(f.raw)
-        code = _spellings(self.catalog.units).get(code.upper(), code)
+        code = self.catalog.unit_spellings.get(code.upper(), code)
         self.result.unit_code = code
         self.unit = self.catalog.units.get(code)
         if self.unit is None:
@@ -327,7 +322,7 @@ class _Checker:
     def check_rows(self) -> dict[str, _Row]:
         """Read every row; returns the first row of each indicator code met."""
         first: dict[str, _Row] = {}
-        spellings = _spellings(self.catalog.indicators)
+        spellings = self.catalog.indicator_spellings
         for row in self.draft.rows:
             code = _text(row.fields["indicator_code"].raw)
             code = spellings.get(code.upper(), code)
