@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo airflow test lint bench clean
 
 install: $(STAMP)
 
@@ -17,6 +17,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/scorecard demo
+
+airflow: $(STAMP)
+	$(BIN)/scorecard airflow
 
 test: $(STAMP)
 	$(BIN)/ruff check .
