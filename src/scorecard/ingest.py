@@ -8,7 +8,6 @@ rejected whole; a rejected one never touches what is in force (contract §2.4, �
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,7 +20,7 @@ from scorecard import config, parsing, quarantine, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.model import ParsedSubmission
 from scorecard.vocabulary import SubmissionStatus
-from scorecard.warehouse import read_catalog, sql
+from scorecard.warehouse import insert_returning, read_catalog, sql
 
 CHUNK_SIZE = 5000
 """Files per chunk: one Great Expectations run (~1 s whatever its size) and one transaction each."""
@@ -138,8 +137,8 @@ def _original_files() -> sa.TextClause:
 class Loader:
     """Writes a chunk's files and submissions into the warehouse on one connection, wave by wave.
 
-    Round trips are what loading costs: one per file and one per submission (their ids are needed),
-    the rest — reported values, supersession, the state of each period — is done per wave.
+    Round trips are what loading costs: files, submissions, their figures, supersession and the state
+    of each period are each written or read in one batched statement per wave.
     """
 
     def __init__(self, conn: Connection, catalog: Catalog, quarantine_root: str,
@@ -153,21 +152,30 @@ class Loader:
         subs = [s for _, file_subs in wave for s in file_subs or ()]
         validation.check_history(self.conn, subs, self.catalog)
         state = self._period_state(subs)
+        fresh = [(file, file_subs) for file, file_subs in wave if file_subs is not None]
+        file_ids = insert_returning(self.conn, "received_files",
+                                    [self._file_row(f, file_subs) for f, file_subs in fresh], "file_id")
+        id_of = {id(file): file_id for (file, _), file_id in zip(fresh, file_ids, strict=True)}
+        for (file, _), file_id in zip(fresh, file_ids, strict=True):
+            self.originals.setdefault(file.sha256, file_id)
+        ordered = [(id_of[id(file)], sub) for file, file_subs in fresh for sub in file_subs]
+        submission_ids = insert_returning(self.conn, "submissions", [
+            self._submission_row(file_id, sub, state) for file_id, sub in ordered], "submission_id")
         values: list[dict] = []
         in_force: list[dict] = []
-        for file, file_subs in wave:
-            if file_subs is None:
-                report.entries.extend(self._duplicate(file))
-                continue
-            file_id = self._record(file, file_subs)
-            for sub in file_subs:
-                self._insert_submission(file_id, sub, state, values, in_force)
-                report.entries.append(sub.verdict())
-            self._quarantine(file, file_id, file_subs, report)
+        for (_, sub), submission_id in zip(ordered, submission_ids, strict=True):
+            if sub.status == SubmissionStatus.ACCEPTED:
+                self._accepted(submission_id, sub, state, values, in_force)
         if values:
             self.conn.execute(sql("insert_reported_value"), values)
         if in_force:
             self.conn.execute(sql("update_in_force"), in_force)
+        for file, file_subs in wave:
+            if file_subs is None:
+                report.entries.extend(self._duplicate(file))
+                continue
+            report.entries.extend(sub.verdict() for sub in file_subs)
+            self._quarantine(file, id_of[id(file)], file_subs, report)
 
     def _period_state(self, subs: list[ParsedSubmission]) -> dict[tuple[str, str], sa.Row]:
         keyed = [s for s in subs if s.unit_code and s.period]
@@ -179,12 +187,12 @@ class Loader:
         })
         return {(r.unit_code, r.period): r for r in rows}
 
-    def _record(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> int:
+    @staticmethod
+    def _file_row(file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
-        file_id = record_file(self.conn, file, outcome)
-        self.originals.setdefault(file.sha256, file_id)
-        return file_id
+        return {"uri": file.uri, "sha256": file.sha256, "size_bytes": len(file.data),
+                "received_at": _now(), "outcome": outcome, "duplicate_of": None}
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
         original_id = self.originals[file.sha256]
@@ -194,27 +202,34 @@ class Loader:
                  "unit_code": r.unit_code if r else None, "period": r.period if r else None,
                  "errors": [], "warnings": []} for r in rows]
 
-    def _insert_submission(self, file_id: int, sub: ParsedSubmission, state: dict,
-                           values: list[dict], in_force: list[dict]) -> None:
-        accepted = sub.status == SubmissionStatus.ACCEPTED
+    @staticmethod
+    def _submission_row(file_id: int, sub: ParsedSubmission, state: dict) -> dict:
+        """The submission's row; its version counts the submissions of its unit and period so far.
+
+        A wave holds at most one submission per unit and year, so the warehouse's count is current.
+        """
         current = state.get((sub.unit_code, sub.period))
         keyed = bool(sub.unit_code and sub.period)
-        submission_id = self.conn.execute(sql("insert_submission"), {
+        return {
             "file_id": file_id, "unit_code": sub.unit_code, "period": sub.period, "year": sub.year,
             "month": sub.month, "submitted_at": _naive(sub.submitted_at), "received_at": _now(),
             "status": str(sub.status), "version": (current.received if current else 0) + 1 if keyed else None,
             "in_force": False,
-            "errors": json.dumps([p.as_dict() for p in sub.errors], ensure_ascii=False),
-            "warnings": json.dumps([p.as_dict() for p in sub.warnings], ensure_ascii=False),
-        }).scalar_one()
-        if not accepted:
-            return
+            "errors": [p.as_dict() for p in sub.errors],
+            "warnings": [p.as_dict() for p in sub.warnings],
+        }
+
+    @staticmethod
+    def _accepted(submission_id: int, sub: ParsedSubmission, state: dict, values: list[dict],
+                  in_force: list[dict]) -> None:
+        """Queue an accepted submission's figures, and its going into force if it supersedes."""
         values.extend(
             {"submission_id": submission_id, "indicator_code": row.indicator_code, "value": row.value,
              "numerator": row.numerator, "denominator": row.denominator, "note": row.note,
              "cell": row.cells.get("value"), "line": row.line}
             for row in sub.rows
         )
+        current = state.get((sub.unit_code, sub.period))
         if current is None or supersedes(_naive(sub.submitted_at), current.in_force_id,
                                          current.in_force_submitted_at):
             in_force.append({"submission_id": submission_id, "unit_code": sub.unit_code,

@@ -40,6 +40,25 @@ def sql(name: str) -> sa.TextClause:
     return sa.text((config.sql_dir() / f"{name}.sql").read_text(encoding="utf-8"))
 
 
+@cache
+def _table(url: str, name: str, eng: Engine) -> sa.Table:
+    return sa.Table(name, sa.MetaData(), autoload_with=eng)
+
+
+def insert_returning(conn: Connection, table: str, rows: list[dict], key: str) -> list[int]:
+    """Insert ``rows`` into ``table`` in batched multi-row statements; the new ``key`` of each, in order.
+
+    The one kind of statement not kept in ``include/sql``: a file cannot say "as many rows as given",
+    and one round trip per row is what loading a month of a province would otherwise cost. SQLAlchemy
+    batches the rows (``insertmanyvalues``) the same way on SQLite and PostgreSQL.
+    """
+    if not rows:
+        return []
+    target = _table(conn.engine.url.render_as_string(hide_password=False), table, conn.engine)
+    statement = sa.insert(target).returning(target.c[key], sort_by_parameter_order=True)
+    return list(conn.execute(statement, rows).scalars())
+
+
 def migrate(eng: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
     from alembic import command
