@@ -42,7 +42,11 @@ def sql(name: str) -> sa.TextClause:
 
 @cache
 def _table(url: str, name: str, eng: Engine) -> sa.Table:
-    return sa.Table(name, sa.MetaData(), autoload_with=eng)
+    """``name`` as the warehouse has it, its key declared plainly (reflected, PostgreSQL's key carries a
+    ``nextval`` default, with which SQLAlchemy will not batch inserts whose RETURNING keeps their order)."""
+    reflected = sa.Table(name, sa.MetaData(), autoload_with=eng)
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type, primary_key=c.primary_key)
+                                           for c in reflected.columns))
 
 
 def insert_returning(conn: Connection, table: str, rows: list[dict], key: str) -> list[int]:
@@ -50,7 +54,7 @@ def insert_returning(conn: Connection, table: str, rows: list[dict], key: str) -
 
     The one kind of statement not kept in ``include/sql``: a file cannot say "as many rows as given",
     and one round trip per row is what loading a month of a province would otherwise cost. SQLAlchemy
-    batches the rows (``insertmanyvalues``) the same way on SQLite and PostgreSQL.
+    batches the rows (``insertmanyvalues``) on PostgreSQL; SQLite, in-process, takes them one by one.
     """
     if not rows:
         return []
