@@ -113,7 +113,8 @@ def test_rejected_resubmission_leaves_loaded_figures_untouched(engine, catalog, 
     assert {e["rule"] for e in entry["errors"]} >= {"negative_value", "not_a_number"}
     assert in_force(engine, "P01", "2026-06") == before
     with engine.connect() as conn:
-        stored = conn.execute(sa.text("select errors from submissions where status = 'rejected'")).scalar_one()
+        query = sa.text("select errors from submissions where status = 'rejected'")
+        stored = conn.execute(query).scalar_one()
     assert (json.loads(stored) if isinstance(stored, str) else stored) == entry["errors"]
     with engine.connect() as conn:
         kept = conn.execute(sa.text("select stored_path, report_path, feedback_path from quarantine")).one()

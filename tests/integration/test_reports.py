@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
 from datetime import date, datetime
@@ -13,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
+from warehouse_rows import submit
 
 from scorecard import reports, snapshots, warehouse
 from scorecard.cli import app
@@ -20,27 +20,7 @@ from scorecard.cli import app
 pytestmark = pytest.mark.integration
 
 TODAY = date(2026, 11, 27)
-_ids = itertools.count()
 PNG_MAGIC = b"\x89PNG"
-
-
-def submit(eng: sa.Engine, unit: str, period: str, values: dict[str, float]) -> None:
-    """Insert one accepted submission in force, superseding the unit's earlier one for the period."""
-    with eng.begin() as conn:
-        conn.execute(sa.text("update submissions set in_force = false where unit_code = :u and period = :p"),
-                     {"u": unit, "p": period})
-        file_id = conn.execute(sa.text(
-            "insert into received_files (uri, sha256, size_bytes, received_at, outcome) "
-            "values (:uri, :sha, 1, :at, 'accepted') returning file_id"),
-            {"uri": f"r-{next(_ids)}", "sha": f"{next(_ids):064d}", "at": datetime(2026, 1, 1)}).scalar_one()
-        sid = conn.execute(sa.text(
-            "insert into submissions (file_id, unit_code, period, year, month, received_at, status, "
-            "in_force, errors, warnings) values (:f, :u, :p, :y, :m, :at, 'accepted', true, '[]', '[]') "
-            "returning submission_id"),
-            {"f": file_id, "u": unit, "p": period, "y": int(period[:4]), "m": int(period[5:]),
-             "at": datetime(2026, 1, 1)}).scalar_one()
-        conn.execute(sa.text("insert into reported_values (submission_id, indicator_code, value) "
-                             "values (:s, :i, :v)"), [{"s": sid, "i": i, "v": v} for i, v in values.items()])
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@ against a straightforward Python reading of contract §4."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
+from warehouse_rows import set_targets, submit
 
 from scorecard import snapshots, warehouse
 from scorecard.cli import app
@@ -18,39 +18,10 @@ from scorecard.cli import app
 pytestmark = pytest.mark.integration
 
 TODAY = date(2026, 11, 27)
-_ids = itertools.count()
-
-
-def submit(eng: sa.Engine, unit: str, period: str, values: dict[str, float | tuple[float, float]]) -> int:
-    """Insert one accepted submission in force, superseding the unit's earlier one for the period."""
-    with eng.begin() as conn:
-        conn.execute(sa.text("update submissions set in_force = false where unit_code = :u and period = :p"),
-                     {"u": unit, "p": period})
-        file_id = conn.execute(sa.text(
-            "insert into received_files (uri, sha256, size_bytes, received_at, outcome) "
-            "values (:uri, :sha, 1, :at, 'accepted') returning file_id"),
-            {"uri": f"test-{next(_ids)}", "sha": f"{next(_ids):064d}", "at": datetime(2026, 1, 1)}
-        ).scalar_one()
-        sid = conn.execute(sa.text(
-            "insert into submissions (file_id, unit_code, period, year, month, received_at, status, "
-            "in_force, errors, warnings) values (:f, :u, :p, :y, :m, :at, 'accepted', true, '[]', '[]') "
-            "returning submission_id"),
-            {"f": file_id, "u": unit, "p": period, "y": int(period[:4]), "m": int(period[5:]),
-             "at": datetime(2026, 1, 1)}).scalar_one()
-        conn.execute(sa.text(
-            "insert into reported_values (submission_id, indicator_code, value, numerator, denominator) "
-            "values (:s, :i, :v, :n, :d)"),
-            [{"s": sid, "i": code, "v": 100 * v[0] / v[1] if isinstance(v, tuple) else v,
-              "n": v[0] if isinstance(v, tuple) else None, "d": v[1] if isinstance(v, tuple) else None}
-             for code, v in values.items()])
-    return sid
 
 
 def set_target(eng: sa.Engine, unit: str, indicator: str, target: float, year: int = 2026) -> None:
-    with eng.begin() as conn:
-        conn.execute(warehouse.sql("upsert_target"), {
-            "year": year, "unit_code": unit, "indicator_code": indicator, "target": target,
-            "source": "test", "loaded_at": datetime(2026, 6, 1)})
+    set_targets(eng, year, [(unit, indicator, target)])
 
 
 def count(eng: sa.Engine, table: str) -> int:
