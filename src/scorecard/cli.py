@@ -47,16 +47,13 @@ def fail(message: str, as_json: bool = False) -> NoReturn:
 
 
 def open_warehouse(db: str | None, as_json: bool = False, create: bool = True):
-    """The warehouse engine, created and upgraded on first use so that every command just works."""
+    """The warehouse engine, created on first use so that every command just works."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from scorecard import warehouse
 
     try:
-        eng = warehouse.engine(db)
-        if create and not warehouse.is_initialised(eng):
-            warehouse.init_db(eng)
-        return eng
+        return warehouse.open_engine(db) if create else warehouse.engine(db)
     except SQLAlchemyError as exc:
         fail(f"cannot open the warehouse: {exc.__class__.__name__}: {exc}", as_json)
 

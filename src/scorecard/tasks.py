@@ -1,7 +1,7 @@
 """What the DAG tasks call: plain arguments in, small JSON-able dicts out (they travel as XCom).
 
-Each function opens the warehouse named by configuration (``SCORECARD_DB_URL``, created and upgraded on
-first use) and calls the domain modules. DAG files import this module when the scheduler parses them,
+Each function opens the warehouse named by configuration (``SCORECARD_DB_URL``, created on first
+use) and calls the domain modules. DAG files import this module when the scheduler parses them,
 so everything heavy (pandas, Great Expectations, SQLAlchemy engines, openpyxl, matplotlib) is imported
 inside the functions, never here.
 
@@ -70,13 +70,10 @@ def default_args() -> dict[str, Any]:
 
 
 def warehouse_engine() -> Engine:
-    """The configured warehouse, created and upgraded to the newest schema on first use."""
+    """The configured warehouse, created on first use."""
     from scorecard import warehouse
 
-    eng = warehouse.engine(config.db_url())
-    if not warehouse.is_initialised(eng):
-        warehouse.init_db(eng)
-    return eng
+    return warehouse.open_engine(config.db_url())
 
 
 def _mailer():

@@ -90,6 +90,17 @@ def init_db(eng: Engine, cat: catalog_mod.Catalog | None = None) -> catalog_mod.
     return cat
 
 
+def open_engine(url: str | None = None) -> Engine:
+    """The warehouse at ``url`` (the configured one by default), created with the catalogs on first use.
+
+    Upgrading an existing warehouse is ``scorecard init-db``'s job, run once per deployment.
+    """
+    eng = engine(url)
+    if not is_initialised(eng):
+        init_db(eng)
+    return eng
+
+
 def read_catalog(conn: Connection) -> catalog_mod.Catalog:
     """The catalog as the warehouse holds it."""
     indicators = [catalog_mod.indicator_from_row(dict(r._mapping))
