@@ -3,7 +3,8 @@
 Both show the city table of every indicator (actual, target, completion, 序时进度, gap, status,
 forecast), one ranking per indicator across units, the units that have not reported, and two charts:
 the city's completion against the expected rate per indicator, and its completion month by month.
-Charts use a CJK font when the machine has one; without one they are drawn in English.
+Charts use the CJK font the mplfonts package ships (or the machine's); without one they are drawn in
+English.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -91,9 +93,18 @@ def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Sna
 
 # ---- charts -------------------------------------------------------------------------------------
 
+@cache
 def _cjk_font() -> str | None:
+    """A font with Chinese glyphs: Noto Sans CJK SC from the mplfonts package, else the machine's."""
+    import importlib.util
+
     from matplotlib import font_manager
 
+    spec = importlib.util.find_spec("mplfonts")
+    if spec and spec.submodule_search_locations:
+        bundled = Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if bundled.is_file():
+            font_manager.fontManager.addfont(str(bundled))
     available = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in available), None)
 
