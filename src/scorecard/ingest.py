@@ -178,12 +178,12 @@ class Loader:
             self._quarantine(file, id_of[id(file)], file_subs, report)
 
     def _period_state(self, subs: list[ParsedSubmission]) -> dict[tuple[str, str], sa.Row]:
-        keyed = [s for s in subs if s.unit_code and s.period]
-        if not keyed:
+        keys = {(s.unit_code, s.period) for s in subs if s.unit_code and s.period}
+        if not keys:
             return {}
         rows = self.conn.execute(_period_state(), {
-            "unit_codes": sorted({s.unit_code for s in keyed}),
-            "periods": sorted({s.period for s in keyed}),
+            "unit_codes": sorted({unit for unit, _ in keys}),
+            "periods": sorted({period for _, period in keys}),
         })
         return {(r.unit_code, r.period): r for r in rows}
 
@@ -197,10 +197,10 @@ class Loader:
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
         original_id = self.originals[file.sha256]
         record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id)
-        rows = self.conn.execute(sql("select_file_submissions"), {"file_id": original_id}).all() or [None]
-        return [{"file": file.uri, "status": str(SubmissionStatus.DUPLICATE),
-                 "unit_code": r.unit_code if r else None, "period": r.period if r else None,
-                 "errors": [], "warnings": []} for r in rows]
+        rows = self.conn.execute(sql("select_file_submissions"), {"file_id": original_id}).all()
+        read = [(r.unit_code, r.period) for r in rows] or [(None, None)]  # an unreadable original
+        return [{"file": file.uri, "status": str(SubmissionStatus.DUPLICATE), "unit_code": unit,
+                 "period": period, "errors": [], "warnings": []} for unit, period in read]
 
     @staticmethod
     def _submission_row(file_id: int, sub: ParsedSubmission, state: dict) -> dict:

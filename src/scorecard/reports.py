@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -26,7 +27,7 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanY
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
 COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
            "no_data": "D9D9D9", "no_target": "F2F2F2"}
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "科技创新指标考核月报", "version": "版本", "taken_at": "生成时间",
         "city_sheet": "全市", "missing_sheet": "未报送单位", "charts": "图表", "rankings": "各单位排名",
@@ -294,10 +295,10 @@ def _write(out_dir: str, name: str, data: bytes) -> str:
         with target.open("wb") as handle:
             handle.write(data)
         return str(target)
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return str(folder / name)
+    local = Path(out_dir)
+    local.mkdir(parents=True, exist_ok=True)
+    (local / name).write_bytes(data)
+    return str(local / name)
 
 
 def write_bulletin(engine: Engine, period: str, version: int | None = None, out_dir: str | None = None,

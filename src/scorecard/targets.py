@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -47,7 +48,7 @@ class TargetFileError(ValueError):
     """A target file that cannot be read at all."""
 
 
-def _rows(name: str, raw: bytes) -> list[list[object]]:
+def _rows(name: str, raw: bytes) -> list[list[Any]]:
     if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         from python_calamine import CalamineWorkbook
 
