@@ -20,7 +20,7 @@ from scorecard import config, parsing, quarantine, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.model import ParsedSubmission
 from scorecard.vocabulary import SubmissionStatus
-from scorecard.warehouse import insert_returning, read_catalog, sql
+from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql
 
 CHUNK_SIZE = 5000
 """Files per chunk: one Great Expectations run (~1 s whatever its size) and one transaction each."""
@@ -166,8 +166,7 @@ class Loader:
         for (_, sub), submission_id in zip(ordered, submission_ids, strict=True):
             if sub.status == SubmissionStatus.ACCEPTED:
                 self._accepted(submission_id, sub, state, values, in_force)
-        if values:
-            self.conn.execute(sql("insert_reported_value"), values)
+        append_rows(self.conn, "insert_reported_value", "reported_values", values)
         if in_force:
             self.conn.execute(sql("update_in_force"), in_force)
         for file, file_subs in wave:

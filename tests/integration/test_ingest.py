@@ -57,6 +57,14 @@ def test_accepted_workbook_is_loaded_in_force(engine, catalog, inbox, tmp_path) 
     assert figures["HTE_APPLY"] == 18.0
     assert figures["ST_SPEND_SHARE"] == pytest.approx(100 * 90 / 3600)
     assert len(figures) == len(rows)
+    with engine.connect() as conn:
+        ratio = conn.execute(sa.text("select numerator, denominator, note, cell, line from reported_values "
+                                     "where indicator_code = 'ST_SPEND_SHARE'")).one()
+        flow = conn.execute(sa.text("select numerator, cell from reported_values "
+                                    "where indicator_code = 'HTE_APPLY'")).one()
+    position = [r["indicator_code"] for r in rows].index("ST_SPEND_SHARE")
+    assert tuple(ratio) == (90.0, 3600.0, None, f"C{5 + position}", None)
+    assert tuple(flow) == (None, "C5")
 
 
 def test_resubmission_supersedes_and_older_version_stays(engine, catalog, inbox, tmp_path) -> None:
