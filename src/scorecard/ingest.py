@@ -8,9 +8,7 @@ rejected whole; a rejected one never touches what is in force (contract ยง2.4, ย
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -20,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, parsing, quarantine, sources, validation
 from scorecard.catalog import Catalog
+from scorecard.memory import cyclic_gc_paused
 from scorecard.model import ParsedSubmission
 from scorecard.vocabulary import SubmissionStatus
 from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql
@@ -276,7 +275,7 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
     with engine.connect() as conn:
         catalog = read_catalog(conn)
     for chunk in _chunks(list(uris), CHUNK_SIZE):
-        with _cyclic_gc_paused(), engine.begin() as conn:
+        with cyclic_gc_paused(), engine.begin() as conn:
             files = _not_yet_received(conn, [sources.read(uri) for uri in chunk])
             originals = {r.sha256: r.file_id for r in conn.execute(
                 _original_files(), {"shas": sorted({f.sha256 for f in files})})}
@@ -288,23 +287,6 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
         if progress:
             progress(len(chunk))
     return report
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a chunk is parsed, validated and loaded.
-
-    A chunk's parsed rows are millions of small objects that all live until the chunk is loaded: the
-    collector would scan them again and again (a third of the run) for cycles they do not have, while
-    reference counting frees them anyway.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[sources.FileBytes]:

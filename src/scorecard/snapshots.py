@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config
 from scorecard.catalog import Catalog
+from scorecard.memory import cyclic_gc_paused
 from scorecard.vocabulary import CITY
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -214,7 +215,7 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     threshold = config.status_threshold() if threshold is None else float(threshold)
     for attempt in range(3):
         try:
-            with engine.begin() as conn:
+            with cyclic_gc_paused(), engine.begin() as conn:
                 return _take_once(conn, period, year, month, threshold)
         except _Unchanged as unchanged:
             with engine.connect() as conn:
