@@ -54,9 +54,6 @@ class IngestReport:
             counts[entry["status"]] += 1
         return counts
 
-    def periods_accepted(self) -> list[str]:
-        return sorted({e["period"] for e in self.entries if e["status"] == SubmissionStatus.ACCEPTED})
-
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -312,12 +309,6 @@ def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Ca
             seen.add(file.sha256)
             plan.append((file, parsing.parse_file(file.uri, file.data, catalog, today)))
     return plan
-
-
-def ingest(engine: Engine, inbox: str, today: date | None = None,
-           progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Ingest every file of ``inbox`` not yet received."""
-    return ingest_files(engine, pending_files(engine, inbox), today=today, progress=progress)
 
 
 def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,

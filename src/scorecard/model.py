@@ -37,12 +37,6 @@ class Problem:
             "message": self.message,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict) -> Problem:
-        zh, _, en = data["message"].partition(" / ")
-        return cls(Rule(data["rule"]), zh, en, data.get("cell"), data.get("line"),
-                   data.get("indicator_code"))
-
 
 @dataclass
 class ReportedValue:
