@@ -1,7 +1,7 @@
 -- One row per unit and indicator that has a target or an accepted figure of the bound year, plus one CITY
 -- row per catalog indicator: the snapshot figures of contract §4 for the bound year and month, stored
 -- under the given snapshot id with the submissions each figure and baseline came from (for a row that
--- only a later month's figure brings, that submission); returns the stored rows.
+-- only a later month's figure brings, that submission).
 -- Division by zero yields null: a zero target has no completion, expected rate, gap or rank (status
 -- achieved, as any figure meets it); a zero share s_M has no flow forecast; Σ denominators 0 → no actual.
 insert into snapshot_rows (
@@ -393,6 +393,3 @@ final as (
 )
 
 select * from final
-returning
-    unit_code, indicator_code, actual, target, completion_rate, expected_rate, gap, status, stale, rank,
-    forecast, baseline, source_month

@@ -245,10 +245,12 @@ def snapshot(
 
     eng = open_warehouse(db, as_json)
     try:
-        snap = snapshots.take(eng, period, threshold)
         if show_diff:
+            taken = snapshots.take(eng, period, threshold)
             with eng.connect() as conn:
-                changes = snapshots.diff(conn, snap.period)
+                changes = snapshots.diff(conn, taken.period)
+        else:
+            snap = snapshots.take_and_load(eng, period, threshold)
     except snapshots.SnapshotError as exc:
         fail(str(exc), as_json)
     if show_diff:
@@ -256,7 +258,8 @@ def snapshot(
             emit(changes)
         else:
             since = f"v{changes['from_version']}" if changes["from_version"] else "nothing (first version)"
-            say(f"{snap.period}: {since} -> v{changes['to_version']}, {len(changes['changes'])} rows changed")
+            say(f"{changes['period']}: {since} -> v{changes['to_version']}, "
+                f"{len(changes['changes'])} rows changed")
             for change in changes["changes"]:
                 before, after = change["before"] or {}, change["after"] or {}
                 say(f"  {change['unit_code']} {change['indicator_code']}: "

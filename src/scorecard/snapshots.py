@@ -5,7 +5,9 @@ year and the one before, the year's targets, the threshold and the catalog defin
 reads): when version n was computed from the same, it is returned at once. Otherwise it writes the rows,
 inputs and missing units with ``include/sql/insert_snapshot_*.sql`` as version n+1 and fingerprints the
 inputs it used; when that fingerprint equals version n's (say, a resubmission it does not read), the
-transaction is rolled back and version n is returned unchanged.
+transaction is rolled back and version n is returned unchanged. ``take`` answers with the ``Version``
+only: the rows never leave the database unless asked for (``load``, ``latest``, ``take_and_load``), as a
+national snapshot has some 85,000 of them.
 
 Decisions where §4 is silent: a figure of a month after M still gives its (unit, indicator) a row
 ("an accepted figure in year Y"); a row with neither actual nor target is ``no_data``; a zero target
@@ -16,18 +18,17 @@ share leaves the flow forecast null. Rows are ordered by indicator_code, then un
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config
-from scorecard.catalog import Catalog
+from scorecard.catalog import Indicator
 from scorecard.memory import cyclic_gc_paused
-from scorecard.vocabulary import CITY
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
@@ -39,8 +40,7 @@ class SnapshotError(ValueError):
     """A snapshot that cannot be taken: malformed or future period, or no targets for its year."""
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One (unit, indicator) row of a snapshot; ``baseline`` (stock only) and ``source_month`` are extra."""
 
     unit_code: str
@@ -61,19 +61,18 @@ class Row:
         return {name: getattr(self, name) for name in JSON_FIELDS}
 
 
-STALE = [f.name for f in fields(Row)].index("stale")
+STALE = Row._fields.index("stale")
 
 
-@dataclass
-class Snapshot:
+@dataclass(frozen=True)
+class Version:
+    """One stored snapshot version of a period; its rows stay in the warehouse until ``load`` reads them."""
+
     period: str
     version: int
     snapshot_id: int
     taken_at: datetime
-    missing_units: list[str]
-    rows: list[Row]
     threshold: float
-    inputs: list[int] = field(default_factory=list)
 
     @property
     def year(self) -> int:
@@ -82,6 +81,15 @@ class Snapshot:
     @property
     def month(self) -> int:
         return int(self.period[5:7])
+
+
+@dataclass(frozen=True)
+class Snapshot(Version):
+    """A snapshot version read back whole: its rows, missing units and the submissions it used."""
+
+    missing_units: list[str]
+    rows: list[Row]
+    inputs: list[int]
 
     def as_json(self) -> dict:
         """The document of contract §5 ``scorecard snapshot --json``."""
@@ -111,10 +119,9 @@ def _sql(name: str):
     return sql(name)
 
 
-def _refresh_shares(conn: Connection, cat: Catalog) -> None:
+def _refresh_shares(conn: Connection, indicators: list[Indicator]) -> None:
     conn.execute(_sql("upsert_snapshot_indicator_share"), [
-        {"indicator_code": i.code, "month": m, "share": i.share(m)}
-        for i in cat.indicators.values() for m in range(1, 13)
+        {"indicator_code": i.code, "month": m, "share": i.share(m)} for i in indicators for m in range(1, 13)
     ])
 
 
@@ -122,21 +129,20 @@ def _row(values: Sequence) -> Row:
     """A stored row, its columns in the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1)."""
     stale = values[STALE]
     if stale is None or isinstance(stale, bool):
-        return Row(*values)
+        return Row._make(values)
     values = list(values)
     values[STALE] = bool(stale)
-    return Row(*values)
+    return Row._make(values)
 
 
-def _settings_digest(targets: list[tuple], threshold: float, cat: Catalog) -> str:
-    """Digest of what a snapshot reads besides submissions: the year's targets, threshold and catalog."""
-    document = {
-        "targets": [list(t) for t in targets],
-        "threshold": threshold,
-        "indicators": sorted((i.code, str(i.kind), i.profile) for i in cat.indicators.values()),
-        "units": sorted(cat.units),
-    }
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+def _settings_digest(targets: list[tuple], threshold: float, indicators: list[Indicator],
+                     units: list[str]) -> str:
+    """Digest of what a snapshot reads besides submissions: the year's targets, threshold and catalog.
+
+    Targets, indicators and units come sorted from the warehouse; ``repr`` of strings and floats is exact.
+    """
+    document = (targets, threshold, [(i.code, str(i.kind), i.profile) for i in indicators], units)
+    return hashlib.sha256(repr(document).encode()).hexdigest()
 
 
 def _fingerprint(submission_ids: list[int], settings: str) -> str:
@@ -147,61 +153,64 @@ def _fingerprint(submission_ids: list[int], settings: str) -> str:
 class _Unchanged(Exception):
     """Raised inside the take transaction to roll back a version whose inputs equal the latest one's."""
 
-    def __init__(self, version: int) -> None:
-        super().__init__(version)
-        self.version = version
+    def __init__(self, latest: Version) -> None:
+        super().__init__(latest.version)
+        self.latest = latest
 
 
-def _row_order(row: Row) -> tuple:
-    return row.indicator_code, row.unit_code == CITY, row.unit_code
+def _version(head) -> Version:
+    """The ``Version`` of a ``snapshots`` row."""
+    taken_at = head["taken_at"]  # SQLite hands a text query's timestamp back as a string
+    taken_at = datetime.fromisoformat(taken_at) if isinstance(taken_at, str) else taken_at
+    return Version(head["period"], head["version"], head["snapshot_id"], taken_at, head["threshold"])
 
 
-def _store(conn: Connection, head: dict, year: int, month: int) -> Snapshot:
-    """Insert a version with its rows, inputs and missing units, computed set-based in SQL."""
-    snapshot_id = conn.execute(_sql("insert_snapshot"), {**head, "fingerprint": ""}).scalar_one()
-    params = {"snapshot_id": snapshot_id, "year": year, "month": month}
-    rows = [_row(r) for r in
-            conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": head["threshold"]}).all()]
+def _store(conn: Connection, period: str, version: int, threshold: float,
+           input_digest: str) -> tuple[Version, list[int]]:
+    """Insert a version with its rows, inputs and missing units, computed set-based in SQL: the version
+    and the submissions it used."""
+    taken_at = datetime.now(UTC).replace(tzinfo=None)
+    snapshot_id = conn.execute(_sql("insert_snapshot"), {
+        "period": period, "version": version, "taken_at": taken_at, "threshold": threshold,
+        "fingerprint": "", "input_digest": input_digest,
+    }).scalar_one()
+    head = Version(period, version, snapshot_id, taken_at, threshold)
+    params = {"snapshot_id": snapshot_id, "year": head.year, "month": head.month}
+    conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": threshold})
     conn.execute(_sql("insert_snapshot_inputs"), params)
     conn.execute(_sql("insert_snapshot_missing_units"), params)
-    key = {"snapshot_id": snapshot_id}
-    return Snapshot(head["period"], head["version"], snapshot_id, head["taken_at"],
-                    list(conn.execute(_sql("select_snapshot_missing_units"), key).scalars().all()),
-                    sorted(rows, key=_row_order), head["threshold"],
-                    list(conn.execute(_sql("select_snapshot_inputs"), key).scalars().all()))
+    return head, list(conn.execute(_sql("select_snapshot_inputs"), params).scalars().all())
 
 
-def _take_once(conn: Connection, period: str, year: int, month: int, threshold: float) -> Snapshot:
+def _take_once(conn: Connection, period: str, year: int, threshold: float) -> Version:
     """Store and return version n+1 of ``period``; raise _Unchanged when its inputs equal version n's."""
-    from scorecard.warehouse import read_catalog
+    from scorecard.warehouse import read_indicators, read_unit_codes
 
     targets = [tuple(r) for r in conn.execute(_sql("select_snapshot_targets"), {"year": year}).all()]
     if not targets:
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
-    cat = read_catalog(conn)
+    indicators = read_indicators(conn)
     candidates = list(conn.execute(_sql("select_snapshot_candidate_inputs"), {"year": year}).scalars().all())
-    settings = _settings_digest(targets, threshold, cat)
+    settings = _settings_digest(targets, threshold, indicators, read_unit_codes(conn))
     digest = _fingerprint(candidates, settings)
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
     if last is not None and last["input_digest"] == digest:
-        raise _Unchanged(last["version"])
-    _refresh_shares(conn, cat)
+        raise _Unchanged(_version(last))
+    _refresh_shares(conn, indicators)
     if conn.dialect.name == "postgresql":
         # The planner's cost estimate of the indexed gap look-ups triggers JIT compilation, which takes
         # longer than the whole statement; ``set local`` keeps this to the snapshot's transaction.
         conn.exec_driver_sql("set local jit = off")
-    snap = _store(conn, {"period": period, "version": (last["version"] if last else 0) + 1,
-                         "taken_at": datetime.now(UTC).replace(tzinfo=None), "threshold": threshold,
-                         "input_digest": digest}, year, month)
-    fingerprint = _fingerprint(snap.inputs, settings)
+    head, inputs = _store(conn, period, (last["version"] if last else 0) + 1, threshold, digest)
+    fingerprint = _fingerprint(inputs, settings)
     if last is not None and last["fingerprint"] == fingerprint:
-        raise _Unchanged(last["version"])
+        raise _Unchanged(_version(last))
     conn.execute(_sql("update_snapshot_fingerprint"),
-                 {"snapshot_id": snap.snapshot_id, "fingerprint": fingerprint})
-    return snap
+                 {"snapshot_id": head.snapshot_id, "fingerprint": fingerprint})
+    return head
 
 
-def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Snapshot:
+def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Version:
     """The snapshot of ``period``: the latest version if its inputs are unchanged, else version n+1.
 
     The new version is written and fingerprinted in one transaction, which is rolled back when the
@@ -216,39 +225,43 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     for attempt in range(3):
         try:
             with cyclic_gc_paused(), engine.begin() as conn:
-                return _take_once(conn, period, year, month, threshold)
+                return _take_once(conn, period, year, threshold)
         except _Unchanged as unchanged:
-            with engine.connect() as conn:
-                snap = load(conn, period, unchanged.version)
-            assert snap is not None, "the latest version was just read"
-            return snap
+            return unchanged.latest
         except (IntegrityError, OperationalError):  # lost the race for the version (or SQLite's lock)
             if attempt == 2:
                 raise
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _loaded(conn: Connection, head) -> Snapshot:
-    key = {"snapshot_id": head["snapshot_id"]}
-    rows = [_row(r) for r in conn.execute(_sql("select_snapshot_rows"), key).all()]
+def take_and_load(engine: Engine, period: str, threshold: float | None = None,
+                  today: date | None = None) -> Snapshot:
+    """``take``, then the version it answered read back whole."""
+    taken = take(engine, period, threshold, today)
+    with engine.connect() as conn:
+        return _loaded(conn, taken)
+
+
+def _loaded(conn: Connection, head: Version) -> Snapshot:
+    key = {"snapshot_id": head.snapshot_id}
+    with cyclic_gc_paused():
+        rows = [_row(r) for r in conn.execute(_sql("select_snapshot_rows"), key).all()]
     missing = list(conn.execute(_sql("select_snapshot_missing_units"), key).scalars().all())
     inputs = list(conn.execute(_sql("select_snapshot_inputs"), key).scalars().all())
-    taken_at = head["taken_at"]  # SQLite hands a text query's timestamp back as a string
-    taken_at = datetime.fromisoformat(taken_at) if isinstance(taken_at, str) else taken_at
-    return Snapshot(head["period"], head["version"], head["snapshot_id"], taken_at, missing, rows,
-                    head["threshold"], inputs)
+    return Snapshot(head.period, head.version, head.snapshot_id, head.taken_at, head.threshold, missing, rows,
+                    inputs)
 
 
 def latest(conn: Connection, period: str) -> Snapshot | None:
     """The latest stored version of ``period``, or None when it was never taken."""
     head = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
-    return _loaded(conn, head) if head else None
+    return _loaded(conn, _version(head)) if head else None
 
 
 def load(conn: Connection, period: str, version: int) -> Snapshot | None:
     """Version ``version`` of ``period``, or None."""
     head = conn.execute(_sql("select_snapshot"), {"period": period, "version": version}).mappings().first()
-    return _loaded(conn, head) if head else None
+    return _loaded(conn, _version(head)) if head else None
 
 
 def diff(conn: Connection, period: str) -> dict:
@@ -259,8 +272,8 @@ def diff(conn: Connection, period: str) -> dict:
     heads = conn.execute(_sql("select_snapshot_versions"), {"period": period}).mappings().fetchmany(2)
     if not heads:
         raise SnapshotError(f"no snapshot of {period} has been taken")
-    after = _loaded(conn, heads[0])
-    before = _loaded(conn, heads[1]) if len(heads) > 1 else None
+    after = _loaded(conn, _version(heads[0]))
+    before = _loaded(conn, _version(heads[1])) if len(heads) > 1 else None
     new = {(r.unit_code, r.indicator_code): r for r in after.rows}
     old = {(r.unit_code, r.indicator_code): r for r in before.rows} if before else new
     changes = []

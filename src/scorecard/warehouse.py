@@ -78,8 +78,8 @@ def append_rows(conn: Connection, statement: str, table: str, rows: list[dict]) 
             copy.write_row([row[c] for c in columns])
 
 
-def migrate(eng: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+def migrate(eng: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to ``revision``, the newest migration by default."""
     from alembic import command
     from alembic.config import Config
 
@@ -87,7 +87,7 @@ def migrate(eng: Engine) -> None:
     alembic_cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with eng.begin() as conn:
         alembic_cfg.attributes["connection"] = conn
-        command.upgrade(alembic_cfg, "head")
+        command.upgrade(alembic_cfg, revision)
 
 
 def load_catalog(conn: Connection, cat: catalog_mod.Catalog) -> None:
@@ -116,12 +116,20 @@ def open_engine(url: str | None = None) -> Engine:
     return eng
 
 
+def read_indicators(conn: Connection) -> list[catalog_mod.Indicator]:
+    """The catalog's indicators as the warehouse holds them, by code."""
+    return [catalog_mod.indicator_from_row(dict(r._mapping)) for r in conn.execute(sql("select_indicators"))]
+
+
+def read_unit_codes(conn: Connection) -> list[str]:
+    """The codes of the catalog's units, in order."""
+    return list(conn.execute(sql("select_unit_codes")).scalars())
+
+
 def read_catalog(conn: Connection) -> catalog_mod.Catalog:
     """The catalog as the warehouse holds it."""
-    indicators = [catalog_mod.indicator_from_row(dict(r._mapping))
-                  for r in conn.execute(sql("select_indicators"))]
     units = [catalog_mod.unit_from_row(dict(r._mapping)) for r in conn.execute(sql("select_units"))]
-    return catalog_mod.build(indicators, units)
+    return catalog_mod.build(read_indicators(conn), units)
 
 
 def is_initialised(eng: Engine) -> bool:

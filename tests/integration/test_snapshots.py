@@ -31,19 +31,32 @@ def count(eng: sa.Engine, table: str) -> int:
 
 def test_unchanged_inputs_return_the_same_version(engine: sa.Engine) -> None:
     submit(engine, "C01", "2026-09", {"HTE_APPLY": 9})
-    first = snapshots.take(engine, "2026-09", today=TODAY)
-    again = snapshots.take(engine, "2026-09", today=TODAY)
+    first = snapshots.take_and_load(engine, "2026-09", today=TODAY)
+    again = snapshots.take_and_load(engine, "2026-09", today=TODAY)
     assert (first.version, again.version) == (1, 1)
     assert again.snapshot_id == first.snapshot_id
     assert again.as_json() == first.as_json()
     assert count(engine, "snapshots") == 1
 
 
+def test_take_answers_the_version_and_load_reads_it_whole(engine: sa.Engine) -> None:
+    submit(engine, "C01", "2026-09", {"HTE_APPLY": 9})
+    taken = snapshots.take(engine, "2026-09", today=TODAY)
+    assert type(taken) is snapshots.Version
+    assert snapshots.take(engine, "2026-09", today=TODAY) == taken
+    with engine.connect() as conn:
+        stored = snapshots.load(conn, "2026-09", taken.version)
+    assert snapshots.Version(stored.period, stored.version, stored.snapshot_id, stored.taken_at,
+                             stored.threshold) == taken
+    assert stored.row("C01", "HTE_APPLY").actual == 9
+    assert snapshots.take_and_load(engine, "2026-09", today=TODAY) == stored
+
+
 def test_correction_makes_a_new_version_and_keeps_the_old(engine: sa.Engine) -> None:
     old_sid = submit(engine, "C01", "2026-09", {"HTE_APPLY": 9})
-    v1 = snapshots.take(engine, "2026-09", today=TODAY)
+    v1 = snapshots.take_and_load(engine, "2026-09", today=TODAY)
     new_sid = submit(engine, "C01", "2026-09", {"HTE_APPLY": 10})
-    v2 = snapshots.take(engine, "2026-09", today=TODAY)
+    v2 = snapshots.take_and_load(engine, "2026-09", today=TODAY)
     assert (v1.version, v2.version) == (1, 2)
     assert v2.row("C01", "HTE_APPLY").actual == 10
     assert v2.row("CITY", "HTE_APPLY").actual == 10
@@ -63,9 +76,9 @@ def test_correction_makes_a_new_version_and_keeps_the_old(engine: sa.Engine) -> 
 
 def test_target_change_mid_year_makes_a_new_version(engine: sa.Engine) -> None:
     submit(engine, "C01", "2026-06", {"HTE_APPLY": 6})
-    v1 = snapshots.take(engine, "2026-06", today=TODAY)
+    v1 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     set_target(engine, "C01", "HTE_APPLY", 24)
-    v2 = snapshots.take(engine, "2026-06", today=TODAY)
+    v2 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     assert (v1.version, v2.version) == (1, 2)
     assert (v1.row("C01", "HTE_APPLY").target, v2.row("C01", "HTE_APPLY").target) == (11, 24)
     assert v2.row("C01", "HTE_APPLY").completion_rate == pytest.approx(6 / 24)
@@ -73,10 +86,10 @@ def test_target_change_mid_year_makes_a_new_version(engine: sa.Engine) -> None:
 
 def test_late_submission_and_threshold_make_new_versions(engine: sa.Engine) -> None:
     submit(engine, "C01", "2026-06", {"HTE_APPLY": 6})
-    v1 = snapshots.take(engine, "2026-06", today=TODAY)
+    v1 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     submit(engine, "C02", "2026-06", {"HTE_APPLY": 2})
-    v2 = snapshots.take(engine, "2026-06", today=TODAY)
-    v3 = snapshots.take(engine, "2026-06", threshold=0.3, today=TODAY)
+    v2 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
+    v3 = snapshots.take_and_load(engine, "2026-06", threshold=0.3, today=TODAY)
     assert [v.version for v in (v1, v2, v3)] == [1, 2, 3]
     assert "C02" in v1.missing_units and "C02" not in v2.missing_units
     assert v3.threshold == 0.3
@@ -86,18 +99,18 @@ def test_unused_submission_does_not_change_the_snapshot(engine: sa.Engine) -> No
     """A resubmission of an earlier month whose figures the snapshot does not read keeps the version."""
     submit(engine, "C01", "2026-05", {"HTE_APPLY": 4})
     submit(engine, "C01", "2026-06", {"HTE_APPLY": 6})
-    v1 = snapshots.take(engine, "2026-06", today=TODAY)
+    v1 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     submit(engine, "C01", "2026-05", {"HTE_APPLY": 5})
     assert snapshots.take(engine, "2026-06", today=TODAY).version == v1.version
 
 
 def test_a_later_month_changes_the_snapshot_only_when_it_brings_a_row(engine: sa.Engine) -> None:
     submit(engine, "C01", "2026-06", {"HTE_APPLY": 6})
-    v1 = snapshots.take(engine, "2026-06", today=TODAY)
+    v1 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     submit(engine, "C01", "2026-07", {"HTE_APPLY": 7})  # C01 has an HTE_APPLY target: no new row
     assert snapshots.take(engine, "2026-06", today=TODAY).version == v1.version
     july = submit(engine, "C03", "2026-07", {"INCUBATOR_AREA": 2})  # C03 has no INCUBATOR_AREA target
-    v2 = snapshots.take(engine, "2026-06", today=TODAY)
+    v2 = snapshots.take_and_load(engine, "2026-06", today=TODAY)
     assert v2.version == v1.version + 1
     assert v2.row("C03", "INCUBATOR_AREA").status == "no_data"
     assert july in v2.inputs
@@ -106,7 +119,7 @@ def test_a_later_month_changes_the_snapshot_only_when_it_brings_a_row(engine: sa
 def test_inputs_include_baselines(engine: sa.Engine) -> None:
     dec = submit(engine, "C01", "2025-12", {"HTE_TOTAL": 70})
     now = submit(engine, "C01", "2026-03", {"HTE_TOTAL": 75, "HTE_APPLY": 2})
-    snap = snapshots.take(engine, "2026-03", today=TODAY)
+    snap = snapshots.take_and_load(engine, "2026-03", today=TODAY)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("select submission_id from snapshot_inputs where snapshot_id = :s "
                                       "order by submission_id"), {"s": snap.snapshot_id}).scalars().all()
@@ -142,7 +155,7 @@ def test_cli_snapshot_json_and_errors(engine: sa.Engine) -> None:
     result = runner.invoke(app, ["snapshot", "--period", "2026-09", "--json", "--db", url])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document == snapshots.take(engine, "2026-09").as_json()
+    assert document == snapshots.take_and_load(engine, "2026-09").as_json()
     assert document["version"] == 1
     diff = runner.invoke(app, ["snapshot", "--period", "2026-09", "--diff", "--json", "--db", url])
     assert json.loads(diff.stdout)["changes"] == []
@@ -246,7 +259,7 @@ def test_whole_city_matches_the_reference(engine: sa.Engine, month: int) -> None
                 if values:
                     submit(engine, unit.code, f"{year}-{m:02d}", values)
     expected = reference(cat, targets, figures, 2026, month)
-    snap = snapshots.take(engine, f"2026-{month:02d}", today=TODAY)
+    snap = snapshots.take_and_load(engine, f"2026-{month:02d}", today=TODAY)
     got = {(r.unit_code, r.indicator_code): r.as_json() for r in snap.rows}
     assert set(got) == set(expected)
     for key, row in expected.items():

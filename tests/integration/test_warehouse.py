@@ -1,8 +1,16 @@
 """The warehouse schema and catalog loading, on SQLite and PostgreSQL."""
 
-import sqlalchemy as sa
+from datetime import date
+from pathlib import Path
 
-from scorecard import warehouse
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from warehouse_rows import submit
+
+from scorecard import snapshots, targets, warehouse
+
+TARGETS_2026 = Path(__file__).resolve().parents[2] / "src" / "scorecard" / "defaults" / "targets_2026.csv"
 
 
 def test_init_db_creates_schema_and_loads_catalogs(engine: sa.Engine) -> None:
@@ -32,3 +40,34 @@ def test_catalog_read_back_keeps_required_flags(engine: sa.Engine, catalog) -> N
     assert {c: i.required for c, i in stored.indicators.items()} == {
         c: i.required for c, i in catalog.indicators.items()}
     assert stored.indicators["HTE_APPLY"].required and not stored.indicators["INCUBATOR_AREA"].required
+
+
+def _snapshot_input_keys(eng: sa.Engine) -> dict[str, list[str]]:
+    """The snapshot_inputs columns that reference another table, by the table they reference."""
+    foreign_keys = sa.inspect(eng).get_foreign_keys("snapshot_inputs")
+    return {fk["referred_table"]: fk["constrained_columns"] for fk in foreign_keys}
+
+
+def test_migration_0004_drops_the_snapshot_inputs_foreign_keys_keeping_rows(db_url: str, catalog) -> None:
+    eng = warehouse.engine(db_url)
+    warehouse.migrate(eng, "0003")
+    with eng.begin() as conn:
+        warehouse.load_catalog(conn, catalog)
+        targets.load(conn, targets.read(TARGETS_2026, catalog))
+    sid = submit(eng, "C01", "2026-03", {"HTE_APPLY": 2})
+    taken = snapshots.take(eng, "2026-03", today=date(2026, 11, 27))
+    assert _snapshot_input_keys(eng) == {"snapshots": ["snapshot_id"], "submissions": ["submission_id"]}
+
+    warehouse.migrate(eng)
+    assert _snapshot_input_keys(eng) == {}
+    with eng.connect() as conn:
+        assert snapshots.load(conn, "2026-03", taken.version).inputs == [sid]
+
+    config = Config()
+    config.set_main_option("script_location", str(warehouse.MIGRATIONS_DIR))
+    with eng.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    assert _snapshot_input_keys(eng) == {"snapshots": ["snapshot_id"], "submissions": ["submission_id"]}
+    with eng.connect() as conn:
+        assert snapshots.load(conn, "2026-03", taken.version).inputs == [sid]

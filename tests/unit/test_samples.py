@@ -303,7 +303,7 @@ def ingested(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     report = ingest.ingest_files(engine, ingest.pending_files(engine, str(sample_dir)), today=TODAY,
                                  quarantine_root=str(folder / "quarantine"))
     verdicts = [{**e, "name": Path(e["file"]).name} for e in report.as_json()["submissions"]]
-    snapshot = snapshots.take(engine, f"{YEAR}-{THROUGH:02d}", today=TODAY)
+    snapshot = snapshots.take_and_load(engine, f"{YEAR}-{THROUGH:02d}", today=TODAY)
     engine.dispose()
     return verdicts, snapshot
 

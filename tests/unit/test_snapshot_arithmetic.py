@@ -119,7 +119,7 @@ def test_row_figures(wh, targets, subs, period, key, expected) -> None:
     set_targets(wh, 2026, targets)
     for unit, month, values, *in_force in subs:
         submit(wh, unit, month, values, *in_force)
-    row = snapshots.take(wh, period, today=TODAY).row(*key)
+    row = snapshots.take_and_load(wh, period, today=TODAY).row(*key)
     assert row is not None
     for name, value in expected.items():
         got = getattr(row, name)
@@ -133,7 +133,8 @@ def test_row_figures(wh, targets, subs, period, key, expected) -> None:
 def test_threshold_moves_behind_and_lagging(wh, threshold: float, status: str) -> None:
     set_targets(wh, 2026, [("C01", "HTE_APPLY", 12)])
     submit(wh, "C01", "2026-06", {"HTE_APPLY": 4})  # gap = 4/12 - 1/2 = -1/6
-    assert snapshots.take(wh, "2026-06", threshold, today=TODAY).row("C01", "HTE_APPLY").status == status
+    snap = snapshots.take_and_load(wh, "2026-06", threshold, today=TODAY)
+    assert snap.row("C01", "HTE_APPLY").status == status
 
 
 @pytest.mark.parametrize(("values", "ranks"), [
@@ -145,7 +146,7 @@ def test_rank_by_gap_then_completion_then_code(wh, values: dict, ranks: dict) ->
     set_targets(wh, 2026, [(u, "HTE_APPLY", 12) for u in values] + [("C05", "HTE_APPLY", 12)])
     for unit, value in values.items():
         submit(wh, unit, "2026-06", {"HTE_APPLY": value})
-    snap = snapshots.take(wh, "2026-06", today=TODAY)
+    snap = snapshots.take_and_load(wh, "2026-06", today=TODAY)
     assert {r.unit_code: r.rank for r in snap.rows if r.indicator_code == "HTE_APPLY"} == {
         **ranks, "C05": None, "CITY": None}
 
@@ -158,7 +159,7 @@ def test_rank_breaks_equal_gaps_by_completion(wh) -> None:
     submit(wh, "C02", "2025-12", {"HTE_TOTAL": 40})  # expected (40 + 160/2)/200 = 0.6
     submit(wh, "C01", "2026-06", {"HTE_TOTAL": 60})  # 0.6 - 0.5 = 0.1
     submit(wh, "C02", "2026-06", {"HTE_TOTAL": 140})  # 0.7 - 0.6 = 0.1
-    snap = snapshots.take(wh, "2026-06", today=TODAY)
+    snap = snapshots.take_and_load(wh, "2026-06", today=TODAY)
     c01, c02 = snap.row("C01", "HTE_TOTAL"), snap.row("C02", "HTE_TOTAL")
     assert c01.gap == pytest.approx(c02.gap)
     assert (c02.rank, c01.rank) == (1, 2)
@@ -169,7 +170,7 @@ def test_rows_missing_units_and_order(wh) -> None:
     submit(wh, "C02", "2026-06", {"HTE_APPLY": 1})
     submit(wh, "C03", "2026-05", {"HTE_APPLY": 1})
     submit(wh, "C04", "2026-06", {"HTE_APPLY": 1}, in_force=False)
-    snap = snapshots.take(wh, "2026-06", today=TODAY)
+    snap = snapshots.take_and_load(wh, "2026-06", today=TODAY)
     keys = [(r.indicator_code, r.unit_code) for r in snap.rows]
     with wh.connect() as conn:
         indicators = sorted(warehouse.read_catalog(conn).indicators)
