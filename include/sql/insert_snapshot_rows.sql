@@ -95,6 +95,7 @@ earlier_sources as materialized (
     from gaps
 ),
 
+-- the figure each look-up found, read by primary key
 earlier_figures as (
     select
         earlier_sources.submission_id,
@@ -106,26 +107,13 @@ earlier_figures as (
             where submissions.submission_id = earlier_sources.submission_id
         ) as month,
         earlier_sources.indicator_code,
-        (
-            select reported_values.value
-            from reported_values
-            where reported_values.submission_id = earlier_sources.submission_id
-                and reported_values.indicator_code = earlier_sources.indicator_code
-        ) as value,
-        (
-            select reported_values.numerator
-            from reported_values
-            where reported_values.submission_id = earlier_sources.submission_id
-                and reported_values.indicator_code = earlier_sources.indicator_code
-        ) as numerator,
-        (
-            select reported_values.denominator
-            from reported_values
-            where reported_values.submission_id = earlier_sources.submission_id
-                and reported_values.indicator_code = earlier_sources.indicator_code
-        ) as denominator
+        reported_values.value,
+        reported_values.numerator,
+        reported_values.denominator
     from earlier_sources
-    where earlier_sources.submission_id is not null
+    inner join reported_values
+        on reported_values.submission_id = earlier_sources.submission_id
+        and reported_values.indicator_code = earlier_sources.indicator_code
 ),
 
 -- each unit's latest figure of each indicator: this year up to the month, and last year (stocks)
