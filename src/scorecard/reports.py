@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from scorecard import config, snapshots
 from scorecard.catalog import Catalog
+from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
@@ -284,23 +285,6 @@ def _display(rows: list[dict]) -> list[dict]:
 
 # ---- output -------------------------------------------------------------------------------------
 
-def _write(out_dir: str, name: str, data: bytes) -> str:
-    """Write ``name`` under a local folder or an ObjectStoragePath URL; the written location."""
-    if "://" in out_dir:
-        from airflow.sdk import ObjectStoragePath
-
-        folder = ObjectStoragePath(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        with target.open("wb") as handle:
-            handle.write(data)
-        return str(target)
-    local = Path(out_dir)
-    local.mkdir(parents=True, exist_ok=True)
-    (local / name).write_bytes(data)
-    return str(local / name)
-
-
 def write_bulletin(engine: Engine, period: str, version: int | None = None, out_dir: str | None = None,
                    lang: str = "zh") -> list[str]:
     """Write ``bulletin_<period>_v<version>.xlsx`` and ``.html`` (``…_en`` in English); the files written."""
@@ -323,5 +307,5 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     }
     stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
     out_dir = out_dir or config.output_dir()
-    return [_write(out_dir, f"{stem}.xlsx", _workbook(context, charts, lang)),
-            _write(out_dir, f"{stem}.html", _html(html_context))]
+    return [write_bytes(join(out_dir, f"{stem}.xlsx"), _workbook(context, charts, lang)),
+            write_bytes(join(out_dir, f"{stem}.html"), _html(html_context))]

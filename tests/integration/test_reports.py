@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 from warehouse_rows import submit
 
-from scorecard import reports, snapshots, warehouse
+from scorecard import reports, snapshots, sources, warehouse
 from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
@@ -117,7 +118,9 @@ def test_cli_report(september: sa.Engine, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "no snapshot" in json.loads(bad.stdout)["error"]
 
 
-def test_bulletin_to_an_object_storage_url(sqlite_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def march(sqlite_url: str) -> sa.Engine:
+    """A warehouse with one target and one figure, and the snapshot of 2026-03."""
     eng = warehouse.engine(sqlite_url)
     warehouse.init_db(eng)
     with eng.begin() as conn:
@@ -125,9 +128,21 @@ def test_bulletin_to_an_object_storage_url(sqlite_url: str, tmp_path: Path) -> N
                      "HTE_APPLY", "target": 10, "source": "test", "loaded_at": datetime(2026, 1, 1)})
     submit(eng, "C01", "2026-03", {"HTE_APPLY": 3})
     snapshots.take(eng, "2026-03", today=TODAY)
-    files = reports.write_bulletin(eng, "2026-03", out_dir=f"file://{tmp_path}/out", lang="en")
-    assert files == [f"file://{tmp_path}/out/bulletin_2026-03_v1_en.xlsx",
-                     f"file://{tmp_path}/out/bulletin_2026-03_v1_en.html"]
-    city = load_workbook(tmp_path / "out" / "bulletin_2026-03_v1_en.xlsx")["City"]
+    return eng
+
+
+def test_bulletin_to_an_object_storage_url(march: sa.Engine, tmp_path: Path) -> None:
+    # fsspec's in-memory file system, reached through ObjectStoragePath like s3:// or sftp://
+    out = f"memory://bulletins-{tmp_path.name}/out"
+    files = reports.write_bulletin(march, "2026-03", out_dir=out, lang="en")
+    assert files == [f"{out}/bulletin_2026-03_v1_en.xlsx", f"{out}/bulletin_2026-03_v1_en.html"]
+    city = load_workbook(io.BytesIO(sources.read(files[0]).data))["City"]
     assert {row[0].value: row[3].value for row in city.iter_rows(min_row=2)}["HTE_APPLY"] == 3
-    assert (tmp_path / "out" / "bulletin_2026-03_v1_en.html").read_bytes().startswith(b"<!DOCTYPE html>")
+    assert sources.read(files[1]).data.startswith(b"<!DOCTYPE html>")
+
+
+def test_bulletin_to_a_file_url_is_written_locally(march: sa.Engine, tmp_path: Path) -> None:
+    files = reports.write_bulletin(march, "2026-03", out_dir=f"file://{tmp_path}/out")
+    assert files == [str(tmp_path / "out" / "bulletin_2026-03_v1.xlsx"),
+                     str(tmp_path / "out" / "bulletin_2026-03_v1.html")]
+    assert Path(files[1]).read_bytes().startswith(b"<!DOCTYPE html>")
