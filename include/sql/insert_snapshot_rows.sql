@@ -34,7 +34,7 @@ last_submissions as (
 
 -- this year every indicator; last year only the stocks, whose baselines the arithmetic needs
 wanted as (
-    select last_months.unit_code, last_months.year, indicators.indicator_code
+    select last_months.unit_code, last_months.year, last_months.month, indicators.indicator_code
     from last_months
     cross join indicators
     where last_months.year = :year or indicators.kind = 'stock'
@@ -59,7 +59,7 @@ last_figures as (
 
 -- indicators a unit's last submission of the year does not give (optional ones left unreported)
 gaps as materialized (
-    select wanted.unit_code, wanted.year, wanted.indicator_code
+    select wanted.unit_code, wanted.year, wanted.month, wanted.indicator_code
     from wanted
     where not exists (
         select 1
@@ -70,8 +70,8 @@ gaps as materialized (
     )
 ),
 
--- the latest earlier submission of the same year that gives the indicator, looked up gap by gap:
--- correlated lookups through the indexes, so that the work grows with the gaps, not with the history
+-- the latest submission before the last one of the same year that gives the indicator, looked up gap
+-- by gap: correlated lookups through the indexes, so that the work grows with the gaps, not the history
 earlier_sources as materialized (
     select
         gaps.unit_code,
@@ -85,7 +85,7 @@ earlier_sources as materialized (
                 and reported_values.indicator_code = gaps.indicator_code
             where submissions.unit_code = gaps.unit_code
                 and submissions.year = gaps.year
-                and (submissions.year < :year or submissions.month <= :month)
+                and submissions.month < gaps.month
                 and submissions.status = 'accepted'
                 and submissions.in_force = true
                 and reported_values.value is not null
@@ -144,10 +144,19 @@ unit_targets as (
     where year = :year and unit_code <> 'CITY'
 ),
 
+-- units with a target for every indicator: none of their pairs can lack both target and figure
+fully_targeted_units as (
+    select unit_code
+    from unit_targets
+    group by unit_code
+    having count(*) = (select count(*) from indicators)
+),
+
 later_units as (
     select distinct unit_code
     from submissions
     where status = 'accepted' and in_force = true and year = :year and month > :month
+        and unit_code not in (select unit_code from fully_targeted_units)
 ),
 
 -- pairs with neither target nor actual that a figure of a later month of the year may still give a row
