@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo airflow test lint bench clean
+.PHONY: install demo airflow test lint bench bench-snapshot clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-snapshot: $(STAMP)
+	$(BIN)/python bench/snapshot.py
 
 clean:
 	rm -rf data .airflow out
