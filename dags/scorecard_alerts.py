@@ -18,7 +18,7 @@ Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from scorecard import assets, tasks
 from scorecard.vocabulary import Tag
@@ -33,8 +33,7 @@ from scorecard.vocabulary import Tag
     tags=[Tag.SCORECARD, Tag.ALERTS],
     default_args=tasks.default_args(),
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                        description="Month to alert on, YYYY-MM; empty: the periods the event names."),
+        "period": tasks.period_param("Month to alert on, YYYY-MM; empty: the periods the event names."),
     },
 )
 def scorecard_alerts() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from scorecard import assets, tasks
 from scorecard.vocabulary import Tag
@@ -44,8 +44,7 @@ from scorecard.vocabulary import Tag
     tags=[Tag.SCORECARD, Tag.SNAPSHOT],
     default_args=tasks.default_args(),
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                        description="Month to snapshot, YYYY-MM; empty: the month before the run's date."),
+        "period": tasks.period_param("Month to snapshot, YYYY-MM; empty: the month before the run's date."),
     },
 )
 def scorecard_monthly_snapshot() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from scorecard import tasks
 from scorecard.vocabulary import Tag
@@ -32,8 +32,7 @@ from scorecard.vocabulary import Tag
     tags=[Tag.SCORECARD, Tag.ALERTS],
     default_args=tasks.default_args(),
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                        description="Month to remind for, YYYY-MM; empty: the month before the run's date."),
+        "period": tasks.period_param("Month to remind for, YYYY-MM; empty: the month before the run's date."),
     },
 )
 def scorecard_reminders() -> None:

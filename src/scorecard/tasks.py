@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pendulum
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from scorecard import config
@@ -67,6 +68,11 @@ def default_args() -> dict[str, Any]:
         "retry_delay": timedelta(minutes=5),
         "on_failure_callback": TeamFailureNotifier(),
     }
+
+
+def period_param(description: str) -> Param:
+    """The optional ``period`` param (``YYYY-MM``) of the DAGs that work on one month."""
+    return Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$", description=description)
 
 
 def warehouse_engine() -> Engine:
