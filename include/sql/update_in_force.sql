@@ -1,4 +1,5 @@
--- Moves "in force" for one unit and period to the given accepted submission.
+-- One row per unit and period: the given accepted submission goes into force (the one it replaces
+-- went out of force just before, update_out_of_force.sql).
 update submissions
-set in_force = (submission_id = :submission_id)
-where unit_code = :unit_code and period = :period and status = 'accepted'
+set in_force = true
+where submission_id = :submission_id and status = 'accepted'

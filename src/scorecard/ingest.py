@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection, Engine
 from scorecard import config, parsing, quarantine, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.memory import cyclic_gc_paused
-from scorecard.model import ParsedSubmission
-from scorecard.vocabulary import SubmissionStatus
-from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql
+from scorecard.model import ParsedSubmission, Problem
+from scorecard.vocabulary import Rule, SubmissionStatus
+from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql, take_lock
 
 CHUNK_SIZE = 5000
 """Files per chunk: one Great Expectations run (~1 s whatever its size) and one transaction each."""
@@ -72,7 +72,11 @@ def pending_files(engine: Engine, inbox: str) -> list[str]:
     known_uris = {uri for uri, _ in received}
     pending = []
     for uri in sources.list_submission_files(inbox):
-        if uri not in known_uris or (uri, sources.read(uri).sha256) not in received:
+        if uri not in known_uris:
+            pending.append(uri)
+            continue
+        file = sources.read(uri, parsing.max_file_bytes())
+        if file is not None and (uri, file.sha256) not in received:
             pending.append(uri)
     return pending
 
@@ -84,6 +88,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 Planned = tuple[sources.FileBytes, list[ParsedSubmission] | None]
 """A file of a chunk and its parsed submissions; ``None`` for a duplicate of an earlier file."""
+LOCK = "ingest"
 
 
 def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
@@ -109,7 +114,7 @@ def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
                 duplicate_of: int | None = None) -> int:
     """Record a received file (in receiving order); returns its id."""
     return conn.execute(sql("insert_received_file"), {
-        "uri": file.uri, "sha256": file.sha256, "size_bytes": len(file.data),
+        "uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
         "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
     }).scalar_one()
 
@@ -145,6 +150,8 @@ class Loader:
         self.catalog = catalog
         self.quarantine_root = quarantine_root
         self.originals = originals
+        self.staged: list[str] = []
+        """SHA-256 of the rejected files written into the quarantine's staging by this transaction."""
 
     def load_wave(self, wave: list[Planned], report: IngestReport) -> None:
         subs = [s for _, file_subs in wave for s in file_subs or ()]
@@ -166,6 +173,7 @@ class Loader:
                 self._accepted(submission_id, sub, state, values, in_force)
         append_rows(self.conn, "insert_reported_value", "reported_values", values)
         if in_force:
+            self.conn.execute(sql("update_out_of_force"), in_force)
             self.conn.execute(sql("update_in_force"), in_force)
         for file, file_subs in wave:
             if file_subs is None:
@@ -188,7 +196,7 @@ class Loader:
     def _file_row(file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
-        return {"uri": file.uri, "sha256": file.sha256, "size_bytes": len(file.data),
+        return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
                 "received_at": _now(), "outcome": outcome, "duplicate_of": None}
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
@@ -237,7 +245,8 @@ class Loader:
         rejected = [s for s in subs if s.status == SubmissionStatus.REJECTED]
         if not rejected:
             return
-        kept = quarantine.store(self.quarantine_root, file_id, file.name, file.data, file.sha256, rejected)
+        kept = quarantine.stage(self.quarantine_root, file.name, file.data, file.sha256, rejected)
+        self.staged.append(file.sha256)
         self.conn.execute(sql("insert_quarantine"), {
             "file_id": file_id, "stored_path": kept.stored_path, "report_path": kept.report_path,
             "feedback_path": kept.feedback_path, "created_at": _now(),
@@ -264,26 +273,65 @@ def supersedes(submitted_at: datetime | None, current_id: int | None,
 
 
 def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
-                 quarantine_root: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Receive ``uris`` in order: duplicates recorded, the rest validated, then loaded or quarantined."""
+                 quarantine_root: str | None = None, progress: Callable[[int], None] | None = None,
+                 chunk_size: int = CHUNK_SIZE) -> IngestReport:
+    """Receive ``uris`` in order: duplicates recorded, the rest validated, then loaded or quarantined.
+
+    Files are read, parsed and validated outside any transaction; each chunk is then loaded in one
+    transaction under the ingest lock, which first drops what another run received meanwhile. So any
+    number of runs at once end as one run would: each file received once (contract §2.4).
+    """
     report = IngestReport()
     quarantine_root = quarantine_root or config.quarantine_dir()
     with engine.connect() as conn:
         catalog = read_catalog(conn)
-    for chunk in _chunks(list(uris), CHUNK_SIZE):
-        with cyclic_gc_paused(), engine.begin() as conn:
-            files = _not_yet_received(conn, [sources.read(uri) for uri in chunk])
-            originals = {r.sha256: r.file_id for r in conn.execute(
-                _original_files(), {"shas": sorted({f.sha256 for f in files})})}
-            plan = _plan(files, originals, catalog, today)
+    quarantine.sweep(engine, quarantine_root)
+    for chunk in _chunks(list(uris), chunk_size):
+        with cyclic_gc_paused():
+            read = (sources.read(uri, parsing.max_file_bytes()) for uri in chunk)
+            files = [f for f in read if f is not None]
+            with engine.connect() as conn:
+                files = _not_yet_received(conn, files)
+                plan = _plan(files, _originals(conn, files), catalog, today)
             validation.check_data([s for _, subs in plan for s in subs or ()], catalog)
-            loader = Loader(conn, catalog, quarantine_root, originals)
-            for wave in _waves(plan):
-                loader.load_wave(wave, report)
+            staged = _load(engine, plan, catalog, quarantine_root, report)
+        quarantine.promote(quarantine_root, staged)
         if progress:
             progress(len(chunk))
     return report
+
+
+def _load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root: str,
+          report: IngestReport) -> list[str]:
+    """Load a planned chunk in one transaction under the ingest lock; the SHA-256 of what it staged."""
+    loader: Loader | None = None
+    try:
+        with engine.begin() as conn:
+            take_lock(conn, LOCK)
+            plan = _still_new(conn, plan)
+            loader = Loader(conn, catalog, quarantine_root, _originals(conn, [f for f, _ in plan]))
+            for wave in _waves(plan):
+                loader.load_wave(wave, report)
+    except BaseException:
+        if loader is not None:
+            quarantine.discard(quarantine_root, loader.staged)
+        raise
+    return loader.staged
+
+
+def _originals(conn: Connection, files: Sequence[sources.FileBytes]) -> dict[str, int]:
+    """The first file received with each of these files' bytes, by SHA-256."""
+    return {r.sha256: r.file_id for r in conn.execute(
+        _original_files(), {"shas": sorted({f.sha256 for f in files})})}
+
+
+def _still_new(conn: Connection, plan: list[Planned]) -> list[Planned]:
+    """The plan less what another run received since it was made: files received at their location are
+    dropped, and a file whose bytes another run received is now their duplicate."""
+    new = {id(f) for f in _not_yet_received(conn, [f for f, _ in plan])}
+    originals = _originals(conn, [f for f, _ in plan])
+    return [(file, None if file.error is None and file.sha256 in originals else subs)
+            for file, subs in plan if id(file) in new]
 
 
 def _not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[sources.FileBytes]:
@@ -293,7 +341,7 @@ def _not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[
     files a second time as duplicates of themselves.
     """
     query = sql("select_received_by_uri").bindparams(sa.bindparam("uris", expanding=True, type_=sa.String))
-    received = {(r.uri, r.sha256) for r in conn.execute(query, {"uris": [f.uri for f in files]})}
+    received = {(r.uri, r.sha256) for r in conn.execute(query, {"uris": sorted({f.uri for f in files})})}
     return [f for f in files if (f.uri, f.sha256) not in received]
 
 
@@ -303,12 +351,25 @@ def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Ca
     seen = set(originals)
     plan: list[Planned] = []
     for file in files:
-        if file.sha256 in seen:
+        if file.error is not None:
+            plan.append((file, [unreadable(file)]))
+        elif file.sha256 in seen:
             plan.append((file, None))
         else:
             seen.add(file.sha256)
             plan.append((file, parsing.parse_file(file.uri, file.data, catalog, today)))
     return plan
+
+
+def unreadable(file: sources.FileBytes) -> ParsedSubmission:
+    """The verdict on a file whose bytes were not read: too large, or refused by the system."""
+    if file.error == "too_large":
+        limit = parsing.max_file_bytes() // 1048576
+        zh, en = f"文件超过 {limit} MB 上限", f"the file is larger than the {limit} MB limit"
+    else:
+        zh, en = f"系统拒绝读取该文件（{file.error}）", f"the system refused to read the file ({file.error})"
+    problem = Problem(Rule.UNREADABLE_FILE, f"无法读取文件：{zh}", f"cannot read the file: {en}")
+    return ParsedSubmission(file=file.uri, form="csv", problems=[problem])
 
 
 def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
@@ -317,8 +378,10 @@ def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
 
     With a warehouse connection the cross-period rules run too; without one they are skipped.
     """
-    file = sources.read(uri)
-    subs = parsing.parse_file(uri, file.data, catalog, today)
+    file = sources.read(uri, parsing.max_file_bytes())
+    if file is None:
+        raise FileNotFoundError(uri)
+    subs = [unreadable(file)] if file.error else parsing.parse_file(uri, file.data, catalog, today)
     validation.check_data(subs, catalog)
     if conn is not None:
         validation.check_history(conn, subs, catalog)
@@ -337,11 +400,16 @@ def load_dropped_targets(engine: Engine, inbox: str) -> list[dict]:
         received = {(r.uri, r.sha256) for r in conn.execute(sql("select_received_files"))}
     reports = []
     for uri in sources.list_target_files(inbox):
-        file = sources.read(uri)
-        if (uri, file.sha256) in received:
+        file = sources.read(uri, parsing.max_file_bytes())
+        if file is None or (uri, file.sha256) in received:
             continue
         with engine.begin() as conn:
+            take_lock(conn, LOCK)
+            if _not_yet_received(conn, [file]) == []:
+                continue
             try:
+                if file.error:
+                    raise targets.TargetFileError(unreadable(file).problems[0].message)
                 checked = targets.read_bytes(uri, file.data, read_catalog(conn))
             except targets.TargetFileError as exc:
                 checked = targets.TargetFile(uri, errors=[{"row": None, "message": str(exc)}])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from scorecard import catalog as catalog_mod
 from scorecard import config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+LOCK_WAIT_SECONDS = 3600
+"""How long a run waits for another to release a lock before it gives up (SQLite's own wait is 60 s)."""
 
 
 @cache
@@ -78,6 +82,27 @@ def append_rows(conn: Connection, statement: str, table: str, rows: list[dict]) 
             copy.write_row([row[c] for c in columns])
 
 
+def take_lock(conn: Connection, name: str) -> None:
+    """Hold the lock ``name`` (``ingest`` or ``alerts``) until ``conn``'s transaction ends.
+
+    It is the first statement of the transaction: a row lock on PostgreSQL, the write lock on SQLite,
+    both waited for while another run holds them.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    give_up = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            taken = conn.execute(sql("update_lock"), {"name": name, "taken_at": datetime.now(UTC).replace(
+                tzinfo=None)}).rowcount
+            break
+        except OperationalError as exc:
+            if "database is locked" not in str(exc) or time.monotonic() > give_up:
+                raise
+    if taken != 1:
+        raise RuntimeError(f"the warehouse has no lock named {name!r}: run `scorecard init-db`")
+
+
 def migrate(eng: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision``, the newest migration by default."""
     from alembic import command
@@ -106,13 +131,13 @@ def init_db(eng: Engine, cat: catalog_mod.Catalog | None = None) -> catalog_mod.
 
 
 def open_engine(url: str | None = None) -> Engine:
-    """The warehouse at ``url`` (the configured one by default), created with the catalogs on first use.
-
-    Upgrading an existing warehouse is ``scorecard init-db``'s job, run once per deployment.
-    """
+    """The warehouse at ``url`` (the configured one by default), created with the catalogs on first use
+    and upgraded to the newest migration when it is behind."""
     eng = engine(url)
     if not is_initialised(eng):
         init_db(eng)
+    elif not is_current(eng):
+        migrate(eng)
     return eng
 
 
@@ -134,3 +159,14 @@ def read_catalog(conn: Connection) -> catalog_mod.Catalog:
 
 def is_initialised(eng: Engine) -> bool:
     return sa.inspect(eng).has_table("indicators")
+
+
+def head_revision() -> str:
+    """The newest migration's revision id (the files are numbered in order)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py"))
+
+
+def is_current(eng: Engine) -> bool:
+    """Whether the warehouse's schema is at the newest migration."""
+    with eng.connect() as conn:
+        return conn.execute(sql("select_schema_version")).scalar() == head_revision()
