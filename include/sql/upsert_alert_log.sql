@@ -1,4 +1,5 @@
--- One row per alert and recipient: record it as pending before the send; a sent alert is left alone.
+-- One row per alert and recipient: record it as pending before the send; a sent alert, or one another
+-- run is sending, is left alone.
 insert into alert_log (
     kind, period, unit_code, indicator_code, status, recipient, ref, snapshot_id, state, attempts,
     detail, created_at
@@ -11,4 +12,4 @@ on conflict (kind, period, unit_code, indicator_code, status, recipient, ref) do
     state = 'pending',
     snapshot_id = excluded.snapshot_id,
     detail = excluded.detail
-where alert_log.state <> 'sent'
+where alert_log.state not in ('sent', 'sending')

@@ -17,7 +17,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -34,6 +34,10 @@ SEVERITY = {Status.BEHIND: 1, Status.LAGGING: 2}
 STATUS_ZH = {Status.BEHIND: "进度偏慢", Status.LAGGING: "严重滞后", Status.ACHIEVED: "已完成",
              Status.ON_TRACK: "符合序时", Status.NO_DATA: "无数据", Status.NO_TARGET: "无目标"}
 CHART_LIMIT = 30
+CLAIM_EXPIRY = timedelta(minutes=15)
+"""A claim older than this belongs to a run that died before marking its send: the alert is free again."""
+SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+"""What became of a message in ``deliver_all``; skipped: another run has it in hand or sent it."""
 
 RULE_HINTS: Mapping[Rule, str] = {
     Rule.UNREADABLE_FILE: "文件无法读取：请确认是未加密的 .xlsx 或 CSV 文件，且未损坏、未超过大小限制。",
@@ -188,20 +192,40 @@ def _mark(engine: Engine, statement: str, outgoing: Outgoing, **values: object) 
         conn.execute(warehouse.sql(statement), [{**e, **values} for e in outgoing.entries])
 
 
-def deliver_all(engine: Engine, mailer: mail.Mailer, outgoing: Sequence[Outgoing]) -> list[bool]:
-    """Log each message's entries as pending, send it, mark them sent or failed (to be retried).
+def _claim(engine: Engine, outgoing: Outgoing) -> bool:
+    """Record a message's alerts as pending and claim them for this run, under the alerts lock; False
+    (nothing claimed) when another run has sent one of them or is sending it."""
+    state = warehouse.sql("select_alert_log_state").columns(sa.column("state", sa.String),
+                                                           sa.column("claimed_at", sa.DateTime))
+    claimed_at = now()
+    with engine.begin() as conn:
+        warehouse.take_lock(conn, "alerts")
+        conn.execute(_upsert(), outgoing.entries)
+        rows = [conn.execute(state, e).one() for e in outgoing.entries]
+        if any(r.state == "sent" or (r.state == "sending" and r.claimed_at > claimed_at - CLAIM_EXPIRY)
+               for r in rows):
+            return False
+        conn.execute(warehouse.sql("update_alert_log_claimed"),
+                     [{**e, "claimed_at": claimed_at} for e in outgoing.entries])
+    return True
+
+
+def deliver_all(engine: Engine, mailer: mail.Mailer, outgoing: Sequence[Outgoing]) -> list[str]:
+    """Claim each message's alerts, send it, mark them sent or failed (to be retried by the next run).
 
     Once the server proves unreachable the remaining messages are recorded as failed without trying,
-    so that a dead server costs one timeout, not one per message. True per message delivered now.
+    so that a dead server costs one timeout, not one per message. Per message: ``SENT``, ``FAILED``,
+    or ``SKIPPED`` when another run has it in hand.
     """
     results = []
     unreachable: str | None = None
     for item in outgoing:
-        with engine.begin() as conn:
-            conn.execute(_upsert(), item.entries)
+        if not _claim(engine, item):
+            results.append(SKIPPED)
+            continue
         if unreachable:
             _mark(engine, "update_alert_log_failed", item, last_error=f"not tried: {unreachable}")
-            results.append(False)
+            results.append(FAILED)
             continue
         try:
             mailer.send(item.message)
@@ -210,11 +234,24 @@ def deliver_all(engine: Engine, mailer: mail.Mailer, outgoing: Sequence[Outgoing
             log.warning("mail to %s failed: %s", item.message["To"], error)
             _mark(engine, "update_alert_log_failed", item, last_error=error)
             unreachable = error if isinstance(exc, UNREACHABLE) else None
-            results.append(False)
+            results.append(FAILED)
             continue
         _mark(engine, "update_alert_log_sent", item, sent_at=now())
-        results.append(True)
+        results.append(SENT)
     return results
+
+
+def delivery(engine: Engine, kind: AlertKind, period: str, outgoing: Sequence[Outgoing],
+             outcomes: Sequence[str]) -> dict[str, int]:
+    """Alerts (one per recipient) this run delivered and failed to deliver, and those of the period still
+    undelivered in the log afterwards (failed, or in another run's hands)."""
+    counts = {SENT: 0, FAILED: 0}
+    for item, outcome in zip(outgoing, outcomes, strict=True):
+        if outcome in counts:
+            counts[outcome] += len(item.entries)
+    with engine.connect() as conn:
+        pending = sum(r["state"] in ("pending", "failed", "sending") for r in logged(conn, kind, period))
+    return {**counts, "pending": pending}
 
 
 def supersede(engine: Engine, entries: Sequence[Mapping]) -> None:
@@ -336,9 +373,9 @@ def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
         bulletin_path: str | Path | None = None) -> dict:
     """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer).
 
-    ``sent`` is false with ``dry_run`` (nothing sent, nothing recorded) and true otherwise, meaning every
-    alert is now in the alert log: delivered now, delivered before (so not again), or recorded as
-    failed and retried by the next run.
+    ``sent`` is false with ``dry_run`` (nothing sent, nothing recorded), and false when a message could
+    not be delivered (it stays in the alert log, retried by the next run); ``delivery`` counts the
+    alerts sent and failed by this run and those of the period still pending afterwards.
     """
     with engine.connect() as conn:
         snapshot = latest_snapshot(conn, period)
@@ -362,9 +399,11 @@ def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
                 if bulletin_path and Path(bulletin_path).is_file() else None)
     outgoing = plan(period, snapshot, rows, changes, log_rows, bulletin)
     supersede(engine, _stale_undelivered(log_rows, [e for o in outgoing for e in o.entries]))
-    delivered = sum(deliver_all(engine, mailer, outgoing))
-    log.info("alerts %s v%s: %d messages due, %d delivered", period, snapshot["version"], len(outgoing),
-             delivered)
+    answer["delivery"] = delivery(engine, AlertKind.STATUS, period, outgoing,
+                                  deliver_all(engine, mailer, outgoing))
+    answer["sent"] = answer["delivery"][FAILED] == 0
+    log.info("alerts %s v%s: %d messages due, delivery %s", period, snapshot["version"], len(outgoing),
+             answer["delivery"])
     return answer
 
 
@@ -400,9 +439,11 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     answer["missing_units"] = [u["unit_code"] for u in units]
     outgoing = _missing_plan(period, due_date, units, log_rows)
     supersede(engine, _stale_undelivered(log_rows, [e for o, _ in outgoing for e in o.entries]))
-    delivered = deliver_all(engine, mailer, [item for item, _ in outgoing])
-    answer["reminded"] = [code for (_, code), ok in zip(outgoing, delivered, strict=True) if ok and code]
-    answer["sent"] = True
+    outcomes = deliver_all(engine, mailer, [item for item, _ in outgoing])
+    answer["reminded"] = [code for (_, code), outcome in zip(outgoing, outcomes, strict=True)
+                          if outcome == SENT and code]
+    answer["delivery"] = delivery(engine, AlertKind.MISSING, period, [item for item, _ in outgoing], outcomes)
+    answer["sent"] = answer["delivery"][FAILED] == 0
     return answer
 
 
@@ -500,7 +541,8 @@ def notify_rejection(engine: Engine, mailer: mail.Mailer, unit_code: str | None,
         message = _rejection(detail, recipient, unit["name_zh"] if unit else None)
         entries = [entry(AlertKind.REJECTED, period or "", recipient, unit_code or "", status="rejected",
                          ref=ref, detail=detail)]
-        outcome = "sent" if deliver_all(engine, mailer, [Outgoing(message, entries)])[0] else "failed"
+        [sent_now] = deliver_all(engine, mailer, [Outgoing(message, entries)])
+        outcome = {SENT: "sent", FAILED: "failed", SKIPPED: "already_sent"}[sent_now]
     return outcome
 
 
@@ -517,4 +559,4 @@ def retry_rejections(engine: Engine, mailer: mail.Mailer) -> int:
         entries = [entry(AlertKind.REJECTED, row["period"], row["recipient"], row["unit_code"],
                          status="rejected", ref=row["ref"], detail=row["detail"])]
         outgoing.append(Outgoing(message, entries))
-    return sum(deliver_all(engine, mailer, outgoing))
+    return deliver_all(engine, mailer, outgoing).count(SENT)

@@ -3,20 +3,41 @@
 Every command takes the warehouse as ``--db URL`` (else ``SCORECARD_DB_URL``, else the SQLite file in
 the project's data folder). With ``--json`` it prints exactly one JSON document on stdout and sends
 everything else to stderr. It exits 0 whenever it could give its answer (a rejected file is an
-answer), 2 when it could not run at all (a missing file, a malformed argument, an unreachable
-warehouse), always with a message rather than a traceback.
+answer), 1 when ``load-targets`` refused a file, 2 when it could not run (a missing file, a malformed
+argument, a fault of the environment: an unreachable warehouse, a quarantine that cannot be written,
+a mail server that took no message), always with a message rather than a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+from scorecard import faults
+
+
+class _Commands(TyperGroup):
+    """Every command, with the faults of the environment turned into one line and exit status 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        as_json = "--json" in [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = faults.describe(exc)
+            if message is None:
+                raise
+            fail(message, as_json)
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="sti-scorecard: submissions, validation, warehouse, snapshots, bulletins and alerts.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,8 +56,20 @@ def say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _finite(value: object) -> object:
+    """``value`` with every NaN or infinity replaced by null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def emit(document: object) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(_finite(document), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    sys.stdout.write(text + "\n")
 
 
 def fail(message: str, as_json: bool = False) -> NoReturn:
@@ -332,12 +365,17 @@ def alerts(
         fail(str(exc), as_json)
     if as_json:
         emit(answer)
-        return
-    for alert in answer["alerts"]:
-        say(f"{alert['unit_code']} {alert['indicator_code']}: {alert['status']} "
-            f"(gap {alert['gap']:+.3f}) -> {', '.join(alert['recipients'])}")
-    say(f"{month} v{answer['version']}: {len(answer['alerts'])} alerts, "
-        + ("dry run, nothing sent" if dry_run else "handed to the alert log (see alert_log for delivery)"))
+    else:
+        for alert in answer["alerts"]:
+            say(f"{alert['unit_code']} {alert['indicator_code']}: {alert['status']} "
+                f"(gap {alert['gap']:+.3f}) -> {', '.join(alert['recipients'])}")
+        counts = answer.get("delivery")
+        say(f"{month} v{answer['version']}: {len(answer['alerts'])} alerts, " + (
+            "dry run, nothing sent" if counts is None else
+            f"{counts['sent']} sent now, {counts['failed']} failed, {counts['pending']} still pending"))
+    if answer.get("delivery") and answer["delivery"]["failed"] and not answer["delivery"]["sent"]:
+        say("error: the mail server took no message: they stay in the alert log, retried by the next run")
+        raise typer.Exit(2)
 
 
 @app.command("demo")
