@@ -339,8 +339,22 @@ def test_cli_alerts_json(engine, smtp_server) -> None:
     assert real.exit_code == 0, real.output
     document = json.loads(real.stdout)
     assert document["sent"] is True and len(document["alerts"]) == 4 and len(smtp_server.received) == 3
+    assert document["delivery"] == {"sent": 7, "failed": 0, "pending": 0}
     missing = runner.invoke(app, ["alerts", "--period", "2026-08", "--json", "--db", db])
     assert missing.exit_code == 2 and "2026-08" in json.loads(missing.stdout)["error"]
+
+
+def test_cli_alerts_exits_2_when_the_server_took_nothing(engine) -> None:
+    from scorecard.cli import app
+
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    down = f"smtp://127.0.0.1:{free_port()}?timeout=5"
+    result = CliRunner().invoke(app, ["alerts", "--period", "2026-09", "--json", "--smtp-url", down,
+                                      "--db", engine.url.render_as_string(hide_password=False)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    document = json.loads(result.stdout)
+    assert document["sent"] is False and document["delivery"] == {"sent": 0, "failed": 7, "pending": 7}
+    assert "the mail server took no message" in result.stderr
 
 
 def test_outbox_mailer_writes_eml(engine, tmp_path) -> None:
