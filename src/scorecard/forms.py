@@ -7,6 +7,7 @@ from pathlib import Path
 from scorecard.catalog import Catalog, Indicator
 from scorecard.parsing import normalise_period
 from scorecard.vocabulary import Kind
+from scorecard.xlsx import set_value
 
 SHEET = "填报表"
 META_ROWS = (
@@ -62,11 +63,11 @@ def _metadata(sheet, unit_code: str, unit_name: str, period: str) -> None:
 
     values = {"unit_code": unit_code, "period": period}
     for row, (label, key) in enumerate(META_ROWS, start=1):
-        sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
-        cell = sheet.cell(row=row, column=2, value=values.get(key))
+        set_value(sheet.cell(row=row, column=1), label).font = Font(bold=True)
+        cell = set_value(sheet.cell(row=row, column=2), values.get(key))
         cell.number_format = "@" if key != "submitted_at" else "yyyy-mm-dd hh:mm"
-    sheet.cell(row=1, column=3, value=unit_name)
-    sheet.cell(row=3, column=3, value="如 2026-10-05 10:30 / e.g. 2026-10-05 10:30")
+    set_value(sheet.cell(row=1, column=3), unit_name)
+    set_value(sheet.cell(row=3, column=3), "如 2026-10-05 10:30 / e.g. 2026-10-05 10:30")
 
 
 def _header(sheet) -> None:
@@ -74,7 +75,7 @@ def _header(sheet) -> None:
     from openpyxl.utils import get_column_letter
 
     for column, (label, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=label)
+        cell = set_value(sheet.cell(row=HEADER_ROW, column=column), label)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -89,7 +90,7 @@ def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
     ratio = indicator.kind == Kind.RATIO
     texts = (indicator.code, indicator.name_zh, indicator.measure_unit)
     for column, text in enumerate(texts, start=1):
-        sheet.cell(row=row, column=column, value=text).number_format = "@"
+        set_value(sheet.cell(row=row, column=column), text).number_format = "@"
     for column in (4, 5, 6):
         cell = sheet.cell(row=row, column=column)
         used = (column != 4) == ratio
@@ -98,8 +99,8 @@ def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
             cell.fill = PatternFill("solid", fgColor=UNUSED_FILL)
     if ratio:
         sheet.cell(row=row, column=4).comment = Comment(RATIO_HINT, "scorecard")
-    sheet.cell(row=row, column=8, value="必报" if indicator.required else "选报")
-    sheet.cell(row=row, column=9, value=indicator.name_en)
+    set_value(sheet.cell(row=row, column=8), "必报" if indicator.required else "选报")
+    set_value(sheet.cell(row=row, column=9), indicator.name_en)
 
 
 def _validation(sheet, count: int) -> None:

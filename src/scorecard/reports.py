@@ -22,6 +22,7 @@ from scorecard import config, snapshots
 from scorecard.catalog import Catalog
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
+from scorecard.xlsx import append_row
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
@@ -200,16 +201,15 @@ STATUS_COLUMN = 9
 
 
 def _write_sheet(ws, header: list[str], rows: list[list], statuses: list[str] | None = None) -> None:
-    """Header and rows; with ``statuses``, the status cell (column 9) of each row in its colour."""
+    """Header and rows (text as text); with ``statuses``, each row's status cell (column 9) in its colour."""
     from openpyxl.styles import Font, PatternFill
 
-    ws.append(header)
-    for cell in ws[1]:
+    for cell in append_row(ws, header):
         cell.font = Font(bold=True)
     for n, values in enumerate(rows):
-        ws.append(values)
+        cells = append_row(ws, values)
         if statuses is not None:
-            ws.cell(ws.max_row, STATUS_COLUMN).fill = PatternFill("solid", fgColor=COLOURS[statuses[n]])
+            cells[STATUS_COLUMN - 1].fill = PatternFill("solid", fgColor=COLOURS[statuses[n]])
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from typer.testing import CliRunner
-from warehouse_rows import submit
+from warehouse_rows import set_targets, submit
 
 from scorecard import reports, snapshots, sources, warehouse
 from scorecard.cli import app
@@ -146,3 +148,24 @@ def test_bulletin_to_a_file_url_is_written_locally(march: sa.Engine, tmp_path: P
     assert files == [str(tmp_path / "out" / "bulletin_2026-03_v1.xlsx"),
                      str(tmp_path / "out" / "bulletin_2026-03_v1.html")]
     assert Path(files[1]).read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+def test_unit_names_like_formulas_stay_text(sqlite_url: str, catalog, tmp_path: Path) -> None:
+    """A unit name starting with "=" is written as text: no sheet of the bulletin holds a formula."""
+    names = {"C01": "=1+1", "C03": '=HYPERLINK("http://x","y")'}
+    units = {**catalog.units, **{code: dataclasses.replace(catalog.units[code], name_zh=name)
+                                 for code, name in names.items()}}
+    eng = warehouse.engine(sqlite_url)
+    warehouse.init_db(eng, dataclasses.replace(catalog, units=units))
+    set_targets(eng, 2026, [("C01", "HTE_APPLY", 10), ("C03", "HTE_APPLY", 10)])
+    submit(eng, "C01", "2026-09", {"HTE_APPLY": 3})
+    snapshots.take(eng, "2026-09", today=TODAY)
+    xlsx = reports.write_bulletin(eng, "2026-09", out_dir=str(tmp_path))[0]
+    with zipfile.ZipFile(xlsx) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any(re.search(rb"<f[\s>/]", xml) for xml in sheets)
+    book = load_workbook(xlsx)
+    ranked = next(row for row in book["HTE_APPLY"].iter_rows(min_row=2) if row[1].value == "C01")
+    missing = next(row for row in book["未报送单位"].iter_rows(min_row=2) if row[0].value == "C03")
+    assert [(c.value, c.data_type) for c in (ranked[2], missing[1])] == [
+        (names["C01"], "s"), (names["C03"], "s")]

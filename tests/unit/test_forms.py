@@ -137,3 +137,26 @@ def test_template_command_fails_cleanly(tmp_path: Path, sqlite_url: str, args: l
     assert result.exit_code == 2
     assert "error" in json.loads(result.stdout)
     assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_catalog_text_is_written_as_text(tmp_path: Path, catalog) -> None:
+    """Names that look like formulas stay text: the form holds no formula, and still parses."""
+    import dataclasses
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    code = "HTE_APPLY"
+    odd = dataclasses.replace(catalog, units={**catalog.units, "C03": dataclasses.replace(
+        catalog.units["C03"], name_zh="=1+1")}, indicators={**catalog.indicators, code: dataclasses.replace(
+        catalog.indicators[code], name_zh="=cmd|' /C calc'!A0", name_en='=HYPERLINK("http://x","y")')})
+    path = forms.write_template(odd, "C03", "2026-10", tmp_path / "form.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        assert not re.search(rb"<f[\s>/]", archive.read("xl/worksheets/sheet1.xml"))
+    sheet = load_workbook(path)[forms.SHEET]
+    row = next(r for r in range(forms.HEADER_ROW + 1, sheet.max_row + 1) if sheet[f"A{r}"].value == code)
+    assert [(sheet[ref].value, sheet[ref].data_type) for ref in ("C1", f"B{row}", f"I{row}")] == [
+        ("=1+1", "s"), ("=cmd|' /C calc'!A0", "s"), ('=HYPERLINK("http://x","y")', "s")]
+    [sub] = parse_file(str(path), path.read_bytes(), odd, TODAY)
+    assert sub.unit_code == "C03" and {p.rule for p in sub.problems} == {"missing_value"}

@@ -1,0 +1,47 @@
+"""Cells of the workbooks the pipeline writes: text from outside always lands as text, never as a formula.
+
+openpyxl turns a str starting with ``=`` into a formula (and ``#N/A`` and the like into an error value),
+which Excel runs when the file is opened: ``=cmd|' /C calc'!A0`` in a CSV cell or a unit name would reach
+the clerk or the bulletin's readers as a live formula. So every cell openpyxl writes gets its value from
+``set_value`` (or ``append_row``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+MAX_TEXT = 32_767  # characters Excel keeps in a cell
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold them: openpyxl refuses them
+REPLACEMENT = "\ufffd"
+
+
+def text(value: str) -> str:
+    """``value`` as a cell can hold it: control characters replaced, cut at Excel's length."""
+    return ILLEGAL.sub(REPLACEMENT, value[:MAX_TEXT])
+
+
+def set_value(cell, value: object):
+    """Give ``cell`` ``value``, a str as a text cell (never a formula or an error value); returns the cell."""
+    if isinstance(value, str):
+        cell.value = text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def append_row(sheet, values: Iterable[object], font=None) -> list:
+    """Append ``values`` as the next row of ``sheet`` (write-only ones too), each through ``set_value``
+    and in ``font`` when given; returns the row's cells."""
+    from openpyxl.cell import Cell
+
+    # a cell needs a place to be handed to append (write-only sheets print it); append gives the real one
+    cells = [set_value(Cell(sheet, row=1, column=1), value) for value in values]
+    if font is not None:
+        for cell in cells:
+            cell.font = font
+    sheet.append(cells)
+    return cells
