@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from scorecard import config, snapshots
 from scorecard.catalog import Catalog
+from scorecard.faults import StorageUnavailable
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
 from scorecard.xlsx import append_row
@@ -307,5 +308,10 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     }
     stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
     out_dir = out_dir or config.output_dir()
-    return [write_bytes(join(out_dir, f"{stem}.xlsx"), _workbook(context, charts, lang)),
-            write_bytes(join(out_dir, f"{stem}.html"), _html(html_context))]
+    workbook, page = _workbook(context, charts, lang), _html(html_context)
+    try:
+        return [write_bytes(join(out_dir, f"{stem}.xlsx"), workbook),
+                write_bytes(join(out_dir, f"{stem}.html"), page)]
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise StorageUnavailable(f"the bulletin folder {out_dir} cannot be written: {reason}") from exc

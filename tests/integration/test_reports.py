@@ -118,6 +118,11 @@ def test_cli_report(september: sa.Engine, tmp_path: Path) -> None:
     assert all(Path(f).is_file() for f in files)
     bad = runner.invoke(app, ["report", "--period", "2026-07", "--json", "--db", url])
     assert bad.exit_code == 2 and "no snapshot" in json.loads(bad.stdout)["error"]
+    (tmp_path / "a-file").write_bytes(b"")  # a folder that cannot be made: an unwritable output
+    unwritable = runner.invoke(app, ["report", "--period", "2026-09", "--json", "--db", url,
+                                     "--out", str(tmp_path / "a-file" / "out")])
+    assert unwritable.exit_code == 2 and isinstance(unwritable.exception, SystemExit)
+    assert json.loads(unwritable.stdout)["error"].startswith(f"the bulletin folder {tmp_path / 'a-file'}")
 
 
 @pytest.fixture
