@@ -20,13 +20,23 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
-from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException, ElementTree
+
+from scorecard.archive import UnsafeArchive, check_workbook_archive
 from scorecard.catalog import Catalog, Indicator, Unit
 from scorecard.model import ParsedSubmission, Problem, ReportedValue
 from scorecard.vocabulary import Kind, Rule
 
 DEFAULT_MAX_FILE_MB = 20.0
+DEFAULT_MAX_ROWS = 100_000
+MAX_CELLS = 2_000_000
+"""Most cells a sheet may span (rows × columns from A1), or fields a CSV may hold: 100,000 rows of 20. Read
+into python-calamine's dense grid, then into Python lists, a cell takes about 100 bytes (2.6 million took
+270 MB); a submission has a few hundred."""
+MAX_LABEL_CHARS = 200
+"""Longest text taken for a label: the longest alias is 14 characters, and longer text could make the
+(…)-removing regex of ``_key`` quadratic."""
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 ZIP_MAGIC = b"PK\x03\x04"
@@ -71,6 +81,13 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ERROR_MARK = re.compile(rb' t="e"')
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
 _CACHED = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
+_REFERENCE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)0*([0-9]+)""")
+"""The start of every ``r`` attribute (``XFD1048576``, ``5``) of a row or cell, and of a few look-alikes."""
+_LOOSE_CELL = re.compile(rb"<(?:[^ \t\r\n<>:/!?][^ \t\r\n<>:]*:)?c(?:[/>]|[ \t\r\n]++(?!r[ \t\r\n]*+=))")
+"""A cell start tag whose first attribute is not ``r``: python-calamine may place it after the last cell."""
+_CELL_START = re.compile(rb"[<:]c[ \t\r\n/>]")
+_ROW_TAG = re.compile(rb"[<:/]row[ \t\r\n/>]")
+_UNIQUE_COUNT = re.compile(rb"""\buniqueCount\s*=\s*["']\s*\+?0*([0-9]+)""")
 Grid = Sequence[Sequence[object]]
 """A sheet as python-calamine reads it: rows of cell values from A1."""
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -79,6 +96,8 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 def _key(label: object) -> str:
     """A header or metadata label reduced for matching: width, case, spaces, ``_``, ``*``, ``:`` and (…)."""
     text = unicodedata.normalize("NFKC", str(label)).casefold()
+    if len(text) > MAX_LABEL_CHARS:
+        return text
     text = re.sub(r"\(.*?\)", "", text)
     return re.sub(r"[\s_*:]", "", text)
 
@@ -93,6 +112,14 @@ def max_file_bytes() -> int:
     except ValueError:
         megabytes = DEFAULT_MAX_FILE_MB
     return int(megabytes * 1024 * 1024)
+
+
+def max_rows() -> int:
+    """The most sheet rows or CSV lines a file may have: ``SCORECARD_MAX_ROWS`` (default 100,000)."""
+    try:
+        return int(os.environ.get("SCORECARD_MAX_ROWS") or DEFAULT_MAX_ROWS)
+    except ValueError:
+        return DEFAULT_MAX_ROWS
 
 
 # --- locations and problems -------------------------------------------------------------------------
@@ -150,7 +177,10 @@ def _number(raw: object, percent_ok: bool) -> float | None:
         text = text[:-1]
     if _GROUPED.match(text):
         text = text.replace(",", "")
-    return float(text) if _NUMBER.match(text) else None
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None  # float() reads 1e400 as infinity
 
 
 def _period(raw: object) -> tuple[int, int] | None:
@@ -474,6 +504,61 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
+def _grid_extent(xml: bytes) -> tuple[int, int]:
+    """At least the rows and columns that python-calamine's grid spans when it reads this part as a sheet.
+
+    calamine holds a sheet as a dense grid from its first to its last cell with content, so one cell at
+    XFD1048576 makes it allocate terabytes and abort the process. It reads cells from ``<sheetData>`` to
+    ``</sheetData>`` and places each at its ``r`` reference, else right of the previous cell, on the row
+    given by its ``<row r>``, else on the next row. The bound taken here holds whatever the XML looks like,
+    since it reads no structure: the largest reference between the first and last mention of sheetData,
+    plus, when some cell there has no ``r`` of its own, every row tag and every cell tag.
+    """
+    start, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
+    if start < 0:
+        return 0, 0
+    top_row = top_column = b""  # compared as numbers are: by length, then digit by digit
+    for letters, digits in map(re.Match.groups, _REFERENCE.finditer(xml, start, end)):
+        if len(digits) > len(top_row) or (len(digits) == len(top_row) and digits > top_row):
+            top_row = digits
+        letters = letters.upper()
+        if len(letters) > len(top_column) or (len(letters) == len(top_column) and letters > top_column):
+            top_column = letters
+    rows, columns = int(top_row[:12] or 0), 0  # 12 digits or 8 letters are beyond any limit already
+    for letter in top_column[:8]:
+        columns = columns * 26 + letter - 64
+    if _LOOSE_CELL.search(xml, start, end):
+        rows += sum(1 for _ in _ROW_TAG.finditer(xml, start, end))
+        columns += sum(1 for _ in _CELL_START.finditer(xml, start, end))
+    return rows, columns
+
+
+def _too_large(archive: zipfile.ZipFile) -> tuple[str, str] | None:
+    """Why python-calamine must not read this workbook (in Chinese, in English), or None.
+
+    Every part is measured as if it were the sheet calamine is going to read (``_grid_extent``) or its
+    shared strings, for which calamine reserves room as declared by ``<sst uniqueCount>``.
+    """
+    limit = max_rows()
+    for info in archive.infolist():
+        xml = archive.read(info)
+        rows, columns = _grid_extent(xml)
+        strings = max((int(found[1][:12]) for found in _UNIQUE_COUNT.finditer(xml)), default=0)
+        if rows > limit:
+            return (f"工作表超过 {limit:,} 行，远多于任何报表，请删除表格下方多余的行",
+                    f"a sheet has more than {limit:,} rows, far more than any submission; delete the rows "
+                    "below the table")
+        if rows * columns > MAX_CELLS:
+            return (f"工作表的单元格范围达 {rows:,} 行 × {columns:,} 列，超过 {MAX_CELLS:,} 个单元格，"
+                    "请删除表格以外远处的内容",
+                    f"a sheet's cells span {rows:,} rows × {columns:,} columns, more than "
+                    f"{MAX_CELLS:,} cells; delete the content far outside the table")
+        if strings > MAX_CELLS:
+            return (f"共享字符串表声明的字符串超过 {MAX_CELLS:,} 个",
+                    f"the shared-string table declares more than {MAX_CELLS:,} strings")
+    return None
+
+
 def _broken_cells(data: bytes, sheet: str) -> dict[str, str]:
     """Cells of ``sheet`` whose formula has no cached value ("formula") or whose value is an Excel error.
 
@@ -484,7 +569,7 @@ def _broken_cells(data: bytes, sheet: str) -> dict[str, str]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             part = _sheet_part(archive, sheet)
             xml = archive.read(part) if part else b""
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException):
         return {}
     broken: dict[str, str] = {}
     found = _SHEET_DATA.search(xml)
@@ -588,16 +673,27 @@ def _read_workbook(name: str, data: bytes) -> _Draft | list[ParsedSubmission]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
+        check_workbook_archive(data)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 return _unreadable(name, "xlsx", "这不是 Excel 工作簿，请另存为 .xlsx 格式",
                                    "this is not an Excel workbook; save it as .xlsx")
+            too_large = _too_large(archive)
+        if too_large:
+            return _unreadable(name, "xlsx", *too_large)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = _choose_sheet(book)
         if sheet is None:
             return _unreadable(name, "xlsx", "工作簿中没有可见的工作表", "the workbook has no visible sheet")
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except (CalamineError, zipfile.BadZipFile, ValueError, OSError) as exc:
+    except UnsafeArchive as exc:
+        return _unreadable(name, "xlsx", exc.zh, exc.en)
+    except BaseException as exc:
+        # beside the errors of a damaged file: a duration cell beyond timedelta's range (OverflowError), and a
+        # panic of calamine's Rust code (a date cell of -1e308), which pyo3 raises as PanicException
+        damaged = isinstance(exc, CalamineError | zipfile.BadZipFile | ValueError | OSError | OverflowError)
+        if not damaged and type(exc).__name__ != "PanicException":
+            raise
         return _unreadable(name, "xlsx", f"工作簿已损坏，请重新保存后再报送（{exc}）",
                            f"the workbook is damaged; save it again and resend ({exc})")
     draft = _Draft(file=name, form="xlsx", sheet=sheet)
@@ -628,15 +724,25 @@ def _decode(data: bytes) -> str | None:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return None if "\x00" in text else text.removeprefix("\ufeff")
+        return text.removeprefix("\ufeff")
     return None
+
+
+def _line_count(text: str) -> int:
+    """Physical lines of ``text``, ended as the csv module ends them: CR LF, LF or CR."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (not text.endswith(("\n", "\r")))
+
+
+def _delimiter(text: str) -> str:
+    """The first of ``,``, tab and ``;`` found on the first line (``,`` when none is)."""
+    first_line = text.split("\n", 1)[0]
+    return next((d for d in (",", "\t", ";") if d in first_line), ",")
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank CSV records with the physical line each starts on."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     start = 1
     for record in reader:
         if any(cell.strip() for cell in record):
@@ -646,30 +752,41 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _csv_drafts(name: str, text: str) -> list[_Draft] | list[ParsedSubmission]:
     records = _records(text)
-    header_line, header = next(records, (1, []))
-    columns: dict[str, int] = {}
-    for c, label in enumerate(header):
-        if LABELS.get(_key(label)):
-            columns.setdefault(LABELS[_key(label)], c)
-    missing = [c for c in ("unit_code", "period", "indicator_code", "value") if c not in columns]
-    if missing:
-        where = _Where(line=header_line)
-        return [ParsedSubmission(file=name, form="csv", problems=[_problem(
-            Rule.MISSING_METADATA, where,
-            f"第 {header_line} 行表头缺少列：{', '.join(missing)}（表头应为 unit_code,period,indicator_code,"
-            "value,numerator,denominator,note）",
-            f"the header on line {header_line} lacks the columns {', '.join(missing)} (expected unit_code, "
-            "period, indicator_code, value, numerator, denominator, note)")])]
-    groups: dict[tuple[str, str], _Draft] = {}
-    for line, record in records:
-        fields = {n: _Field(record[c] if c < len(record) else "", _Where(line=line))
-                  for n, c in columns.items()}
-        _csv_row(name, groups, fields, line)
+    line = 0  # where the last record read starts
+    try:
+        line, header = next(records, (1, []))
+        columns: dict[str, int] = {}
+        for c, label in enumerate(header):
+            if LABELS.get(_key(label)):
+                columns.setdefault(LABELS[_key(label)], c)
+        missing = [c for c in ("unit_code", "period", "indicator_code", "value") if c not in columns]
+        if missing:
+            return _missing_columns(name, line, missing)
+        groups: dict[tuple[str, str], _Draft] = {}
+        for line, record in records:
+            fields = {n: _Field(record[c] if c < len(record) else "", _Where(line=line))
+                      for n, c in columns.items()}
+            _csv_row(name, groups, fields, line)
+    except csv.Error:  # once NULs are refused, only a field longer than csv.field_size_limit()
+        line, limit = line + 1, csv.field_size_limit()
+        return _unreadable(name, "csv", f"第 {line} 行起有超过 {limit:,} 个字符的字段（是否有引号未闭合？）",
+                           f"a field from line {line} on is longer than {limit:,} characters (is a quote "
+                           "left open?)")
     if not groups:
         return [ParsedSubmission(file=name, form="csv", problems=[_problem(
             Rule.MISSING_METADATA, None, "文件只有表头，没有数据行",
             "the file has a header but no data rows")])]
     return list(groups.values())
+
+
+def _missing_columns(name: str, header_line: int, missing: list[str]) -> list[ParsedSubmission]:
+    where = _Where(line=header_line)
+    return [ParsedSubmission(file=name, form="csv", problems=[_problem(
+        Rule.MISSING_METADATA, where,
+        f"第 {header_line} 行表头缺少列：{', '.join(missing)}（表头应为 unit_code,period,indicator_code,"
+        "value,numerator,denominator,note）",
+        f"the header on line {header_line} lacks the columns {', '.join(missing)} (expected unit_code, "
+        "period, indicator_code, value, numerator, denominator, note)")])]
 
 
 def _csv_row(name: str, groups: dict[tuple[str, str], _Draft], fields: dict[str, _Field], line: int) -> None:
@@ -736,6 +853,15 @@ def _read(name: str, data: bytes) -> list[_Draft] | list[ParsedSubmission]:
     if text is None:
         return _unreadable(name, "csv", "CSV 文件编码无法识别，请另存为 UTF-8 编码",
                            "the CSV file is neither UTF-8 nor GB18030 text; save it as UTF-8")
+    if "\x00" in text:
+        return _unreadable(name, "csv", "文件含有空字符（NUL），不是文本文件，请另存为 UTF-8 编码的 CSV",
+                           "the file holds NUL characters, so it is not text; save it as a UTF-8 CSV")
+    if _line_count(text) > max_rows():
+        return _unreadable(name, "csv", f"文件超过 {max_rows():,} 行，远多于任何报表",
+                           f"the file has more than {max_rows():,} lines, far more than any submission")
+    if text.count(_delimiter(text)) > MAX_CELLS:
+        return _unreadable(name, "csv", f"文件的字段超过 {MAX_CELLS:,} 个，远多于任何报表",
+                           f"the file has more than {MAX_CELLS:,} fields, far more than any submission")
     return _csv_drafts(name, text)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from scorecard.catalog import Catalog
@@ -80,6 +81,41 @@ def edit_xml(data: bytes, pattern: str, replacement: str, part: str = "xl/worksh
                 assert hits == count or (count == 0 and hits), f"the edit hit {hits} places"
             target.writestr(item, content)
     return out.getvalue()
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    """The parts of a zip archive (a workbook), by name, in archive order."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def zip_bytes(contents: Mapping[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip archive of ``contents`` (part name -> bytes), compressed with ``method``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for name, content in contents.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The workbook ``data`` rebuilt with the part ``name`` replaced by ``content`` (or added)."""
+    return zip_bytes({**parts(data), name: content})
+
+
+def declare_size(data: bytes, name: str, size: int, crc: int | None = None) -> bytes:
+    """The archive with ``name`` declaring ``size`` uncompressed bytes (and ``crc``) in its local and central
+    headers."""
+    out = bytearray(data)
+    local = zipfile.ZipFile(io.BytesIO(data)).getinfo(name).header_offset
+    at = struct.unpack_from("<I", data, data.rfind(b"PK\x05\x06") + 16)[0]  # the central directory
+    while data[at + 46:at + 46 + struct.unpack_from("<H", data, at + 28)[0]] != name.encode():
+        at = data.index(b"PK\x01\x02", at + 46)
+    for header in (local + 4, at + 6):  # both have the CRC 10 bytes, the size 18 bytes further
+        struct.pack_into("<I", out, header + 18, size)
+        if crc is not None:
+            struct.pack_into("<I", out, header + 10, crc)
+    return bytes(out)
 
 
 def csv_records(cat: Catalog, unit: str = "C03", period: str = "2026-09") -> list[list[object]]:
