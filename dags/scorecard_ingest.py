@@ -57,8 +57,8 @@ def scorecard_ingest() -> None:
         return tasks.pending_batches(params["inbox"], params["batch_size"])
 
     @task(max_active_tis_per_dagrun=1)
-    def ingest_batch(uris: list[str]) -> dict:
-        return tasks.ingest_batch(uris)
+    def ingest_batch(uris: list[str], run_id: str | None = None) -> dict:
+        return tasks.ingest_batch(uris, run_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
     def summarise(batches: list[list[str]], results: list[dict]) -> dict:
@@ -77,8 +77,8 @@ def scorecard_ingest() -> None:
         return tasks.resend_rejection_notices()
 
     @task
-    def load_targets(params: dict | None = None) -> list[dict]:
-        return tasks.load_targets(params["inbox"])
+    def load_targets(params: dict | None = None, run_id: str | None = None) -> list[dict]:
+        return tasks.load_targets(params["inbox"], run_id)
 
     batches = list_pending()
     results = ingest_batch.expand(uris=batches)

@@ -55,8 +55,8 @@ def scorecard_monthly_snapshot() -> None:
                                       triggering_asset_events[assets.SUBMISSIONS])
 
     @task
-    def take_snapshot(period: str) -> dict:
-        return tasks.take_snapshot(period)
+    def take_snapshot(period: str, run_id: str | None = None) -> dict:
+        return tasks.take_snapshot(period, run_id)
 
     @task
     def write_bulletin(snapshot: dict) -> dict:

@@ -111,11 +111,11 @@ def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
 
 
 def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
-                duplicate_of: int | None = None) -> int:
-    """Record a received file (in receiving order); returns its id."""
+                duplicate_of: int | None = None, run_id: str | None = None) -> int:
+    """Record a received file (in receiving order), by the Airflow run ``run_id`` if any; returns its id."""
     return conn.execute(sql("insert_received_file"), {
         "uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
-        "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
+        "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of, "run_id": run_id,
     }).scalar_one()
 
 
@@ -145,8 +145,9 @@ class Loader:
     """
 
     def __init__(self, conn: Connection, catalog: Catalog, quarantine_root: str,
-                 originals: dict[str, int]) -> None:
+                 originals: dict[str, int], run_id: str | None = None) -> None:
         self.conn = conn
+        self.run_id = run_id
         self.catalog = catalog
         self.quarantine_root = quarantine_root
         self.originals = originals
@@ -192,16 +193,16 @@ class Loader:
         })
         return {(r.unit_code, r.period): r for r in rows}
 
-    @staticmethod
-    def _file_row(file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
+    def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
         return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
-                "received_at": _now(), "outcome": outcome, "duplicate_of": None}
+                "received_at": _now(), "outcome": outcome, "duplicate_of": None, "run_id": self.run_id}
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
         original_id = self.originals[file.sha256]
-        record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id)
+        record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id,
+                    run_id=self.run_id)
         rows = self.conn.execute(sql("select_file_submissions"), {"file_id": original_id}).all()
         read = [(r.unit_code, r.period) for r in rows] or [(None, None)]  # an unreadable original
         return [{"file": file.uri, "status": str(SubmissionStatus.DUPLICATE), "unit_code": unit,
@@ -274,12 +275,13 @@ def supersedes(submitted_at: datetime | None, current_id: int | None,
 
 def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
                  quarantine_root: str | None = None, progress: Callable[[int], None] | None = None,
-                 chunk_size: int = CHUNK_SIZE) -> IngestReport:
+                 chunk_size: int = CHUNK_SIZE, run_id: str | None = None) -> IngestReport:
     """Receive ``uris`` in order: duplicates recorded, the rest validated, then loaded or quarantined.
 
     Files are read, parsed and validated outside any transaction; each chunk is then loaded in one
     transaction under the ingest lock, which first drops what another run received meanwhile. So any
-    number of runs at once end as one run would: each file received once (contract §2.4).
+    number of runs at once end as one run would: each file received once (contract §2.4). ``run_id``
+    names the Airflow run receiving them, if any.
     """
     report = IngestReport()
     quarantine_root = quarantine_root or config.quarantine_dir()
@@ -294,7 +296,7 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
                 files = _not_yet_received(conn, files)
                 plan = _plan(files, _originals(conn, files), catalog, today)
             validation.check_data([s for _, subs in plan for s in subs or ()], catalog)
-            staged = _load(engine, plan, catalog, quarantine_root, report)
+            staged = _load(engine, plan, catalog, quarantine_root, report, run_id)
         quarantine.promote(quarantine_root, staged)
         if progress:
             progress(len(chunk))
@@ -302,14 +304,14 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
 
 
 def _load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root: str,
-          report: IngestReport) -> list[str]:
+          report: IngestReport, run_id: str | None) -> list[str]:
     """Load a planned chunk in one transaction under the ingest lock; the SHA-256 of what it staged."""
     loader: Loader | None = None
     try:
         with engine.begin() as conn:
             take_lock(conn, LOCK)
             plan = _still_new(conn, plan)
-            loader = Loader(conn, catalog, quarantine_root, _originals(conn, [f for f, _ in plan]))
+            loader = Loader(conn, catalog, quarantine_root, _originals(conn, [f for f, _ in plan]), run_id)
             for wave in _waves(plan):
                 loader.load_wave(wave, report)
     except BaseException:
@@ -388,7 +390,7 @@ def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
     return subs
 
 
-def load_dropped_targets(engine: Engine, inbox: str) -> list[dict]:
+def load_dropped_targets(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict]:
     """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
 
     Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
@@ -415,6 +417,6 @@ def load_dropped_targets(engine: Engine, inbox: str) -> list[dict]:
                 checked = targets.TargetFile(uri, errors=[{"row": None, "message": str(exc)}])
             if checked.ok:
                 targets.load(conn, checked)
-            record_file(conn, file, "targets" if checked.ok else "targets_rejected")
+            record_file(conn, file, "targets" if checked.ok else "targets_rejected", run_id=run_id)
         reports.append(checked.report())
     return reports

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -288,8 +289,9 @@ def _display(rows: list[dict]) -> list[dict]:
 
 def write_bulletin(engine: Engine, period: str, version: int | None = None, out_dir: str | None = None,
                    lang: str = "zh") -> list[str]:
-    """Write ``bulletin_<period>_v<version>.xlsx`` and ``.html`` (``…_en`` in English); the files written."""
-    from scorecard.warehouse import read_catalog
+    """Write ``bulletin_<period>_v<version>.xlsx`` and ``.html`` (``…_en`` in English); the files written,
+    each recorded in the warehouse's ``bulletins`` (served from there by id)."""
+    from scorecard.warehouse import read_catalog, sql
 
     if lang not in TEXT:
         raise ReportError(f"language {lang!r} is not one of {', '.join(TEXT)}")
@@ -310,8 +312,14 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     out_dir = out_dir or config.output_dir()
     workbook, page = _workbook(context, charts, lang), _html(html_context)
     try:
-        return [write_bytes(join(out_dir, f"{stem}.xlsx"), workbook),
-                write_bytes(join(out_dir, f"{stem}.html"), page)]
+        files = {"xlsx": write_bytes(join(out_dir, f"{stem}.xlsx"), workbook),
+                 "html": write_bytes(join(out_dir, f"{stem}.html"), page)}
     except OSError as exc:
         reason = exc.strerror or exc
         raise StorageUnavailable(f"the bulletin folder {out_dir} cannot be written: {reason}") from exc
+    written_at = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(sql("upsert_bulletin"), [
+            {"snapshot_id": snap.snapshot_id, "lang": lang, "format": kind, "location": location,
+             "written_at": written_at} for kind, location in files.items()])
+    return list(files.values())

@@ -234,6 +234,12 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def record_run(engine: Engine, run_id: str, taken: Version) -> None:
+    """Remember that the Airflow run ``run_id`` took (or found unchanged) this version."""
+    with engine.begin() as conn:
+        conn.execute(_sql("upsert_run_snapshot"), {"run_id": run_id, "snapshot_id": taken.snapshot_id})
+
+
 def take_and_load(engine: Engine, period: str, threshold: float | None = None,
                   today: date | None = None) -> Snapshot:
     """``take``, then the version it answered read back whole."""

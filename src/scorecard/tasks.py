@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Shanghai"
 """The bureau's time zone: schedules are written in it and a run's date is read in it."""
 
+PERIOD_PATTERN = r"^(20\d{2})-(0[1-9]|1[0-2])$"
+"""A month from 2000-01 on, written YYYY-MM: the trigger form refuses anything else (2026-13, Oct 2026)."""
+
 BATCH_SIZE = 500
 """Files per mapped ingest task instance (the ``batch_size`` param's default)."""
 
@@ -72,7 +75,7 @@ def default_args() -> dict[str, Any]:
 
 def period_param(description: str) -> Param:
     """The optional ``period`` param (``YYYY-MM``) of the DAGs that work on one month."""
-    return Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$", description=description)
+    return Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, description=description)
 
 
 def warehouse_engine() -> Engine:
@@ -126,8 +129,9 @@ def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[lis
     return [files[start:start + batch_size] for start in range(0, len(files), batch_size)]
 
 
-def ingest_batch(uris: Sequence[str]) -> dict:
-    """Receive one batch: ``{"submissions": [...contract §5 entries], "rejections": [...]}``.
+def ingest_batch(uris: Sequence[str], run_id: str | None = None) -> dict:
+    """Receive one batch for the run ``run_id``: ``{"submissions": [...contract §5 entries],
+    "rejections": [...]}``, and one log line per submission.
 
     Each rejection carries ``sha256``, the content it is about: a corrected file dropped at the same
     path and rejected again is another notice, not a repeat of the first.
@@ -136,7 +140,13 @@ def ingest_batch(uris: Sequence[str]) -> dict:
 
     from scorecard import ingest
 
-    report = ingest.ingest_files(warehouse_engine(), list(uris))
+    report = ingest.ingest_files(warehouse_engine(), list(uris), run_id=run_id)
+    feedback = {r.file: r.feedback_path for r in report.rejections}
+    for entry in report.entries:
+        rules = ",".join(sorted({e["rule"] for e in entry["errors"]}))
+        log.info("%s %s %s: %s%s%s", entry["unit_code"] or "?", entry["period"] or "?", entry["status"],
+                 PurePosixPath(entry["file"]).name, f" [{rules}]" if rules else "",
+                 f" feedback {feedback[entry['file']]}" if feedback.get(entry["file"]) else "")
     log.info("batch of %d files: %s", len(uris), report.counts())
     return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
 
@@ -199,11 +209,11 @@ def resend_rejection_notices() -> dict:
     return {"resent": resent}
 
 
-def load_targets(inbox: str | None) -> list[dict]:
+def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict]:
     """Load the target files dropped in ``<inbox>/targets/`` (each whole or rejected whole)."""
     from scorecard import ingest
 
-    reports = ingest.load_dropped_targets(warehouse_engine(), inbox_location(inbox))
+    reports = ingest.load_dropped_targets(warehouse_engine(), inbox_location(inbox), run_id)
     for report in reports:
         log.info("target file %s: %s, %s targets", report["file"], report["status"], report["targets"])
     return reports
@@ -252,11 +262,15 @@ def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]
     return [previous_period(moment)]
 
 
-def take_snapshot(period: str) -> dict:
-    """Take (or find unchanged) the snapshot of ``period``: ``{"period", "version", "snapshot_id"}``."""
+def take_snapshot(period: str, run_id: str | None = None) -> dict:
+    """Take (or find unchanged) the snapshot of ``period`` for the run ``run_id``:
+    ``{"period", "version", "snapshot_id"}``."""
     from scorecard import snapshots
 
-    snap = snapshots.take(warehouse_engine(), period)
+    engine = warehouse_engine()
+    snap = snapshots.take(engine, period)
+    if run_id:
+        snapshots.record_run(engine, run_id, snap)
     log.info("snapshot %s: version %d (id %d)", snap.period, snap.version, snap.snapshot_id)
     return {"period": snap.period, "version": snap.version, "snapshot_id": snap.snapshot_id}
 

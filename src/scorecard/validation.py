@@ -76,10 +76,19 @@ def check_data(submissions: list[ParsedSubmission], catalog: Catalog, suites_dir
         submissions[sub].problems.append(problem)
 
 
-def load_suites(folder: Path) -> list[Any]:
-    """Every ``*.json`` suite of ``folder`` in name order, read afresh: editing a file changes the verdict."""
+def _gx() -> Any:
+    """Great Expectations, imported quiet: no analytics, and none of the thousands of debug lines its
+    registries log on import (they buried each file's verdict in the task logs)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
 
+    return gx
+
+
+def load_suites(folder: Path) -> list[Any]:
+    """Every ``*.json`` suite of ``folder`` in name order, read afresh: editing a file changes the verdict."""
+    gx = _gx()
     suites = []
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -173,13 +182,18 @@ def _raise_on_exception(suite_name: str, outcome: Any) -> None:
 
 @cache
 def _batch_definition() -> Any:
-    """The whole-dataframe batch definition of an ephemeral GX context, created once per process, silenced."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    """The whole-dataframe batch definition of an ephemeral GX context, created once per process, silenced
+    and without a Data Docs site (nobody reads the one GX would build in a temporary folder per run)."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), data_docs_sites={},
+                               analytics_enabled=False)
+    context = gx.get_context(mode="ephemeral", project_config=config)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     asset = context.data_sources.add_pandas("scorecard_submissions").add_dataframe_asset("reported_rows")
     return asset.add_batch_definition_whole_dataframe("all_rows")

@@ -24,8 +24,16 @@ def submissions(data_dir: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def warehouse_rows(data_dir: Path, query: str, **params: object) -> list[tuple]:
+    engine = sa.create_engine(f"sqlite:///{data_dir / 'warehouse.db'}")
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sa.text(query), params)]
+    engine.dispose()
+    return rows
+
+
 def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_changes(
-        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog) -> None:
+        run_dag, task_states, xcom_values, asset_events, scorecard_env, smtp_server, catalog, caplog) -> None:
     inbox = scorecard_env / "inbox"
     write_workbook(inbox / "c01_2026-09.xlsx", "C01", "2026-09", complete_rows(catalog, "C01", 9))
     write_csv(inbox / "p01_2026-08.csv", [("P01", "2026-08", complete_rows(catalog, "P01", 8))])
@@ -33,9 +41,19 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_
     bad[0]["value"] = -5
     write_workbook(inbox / "c02_2026-09.xlsx", "C02", "2026-09", bad)
 
-    first = run_dag("scorecard_ingest", run_conf={"batch_size": 2})
+    with caplog.at_level("INFO"):
+        first = run_dag("scorecard_ingest", run_conf={"batch_size": 2})
 
     assert str(first.state) == "success", task_states(first)
+    received = warehouse_rows(scorecard_env, "select uri from received_files where run_id = :r order by uri",
+                              r=first.run_id)
+    names = ("c01_2026-09.xlsx", "c02_2026-09.xlsx", "p01_2026-08.csv")
+    assert received == [(str(inbox / name),) for name in names]
+    verdicts = [r.getMessage() for r in caplog.records if r.name == "scorecard.tasks"]
+    assert "C01 2026-09 accepted: c01_2026-09.xlsx" in verdicts
+    [rejected] = [line for line in verdicts if "C02" in line]
+    assert rejected.startswith("C02 2026-09 rejected: c02_2026-09.xlsx [negative_value] feedback ")
+    assert not [r for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < 30]
     assert task_states(first)["ingest_batch"] == ["success", "success"]
     assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
                                           ("P01", "2026-08", "accepted")]
@@ -133,6 +151,16 @@ def test_month_end_chain_ingest_snapshot_bulletin_alerts(
 
     again = run_dag("scorecard_monthly_snapshot", run_conf={"period": "2026-09"})
     assert xcom_values(again, "take_snapshot")[0]["version"] == 1
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        taken = conn.execute(sa.text("select run_id, snapshot_id from run_snapshots order by run_id")).all()
+        written = conn.execute(sa.text("select snapshot_id, lang, format, location from bulletins "
+                                       "order by format")).all()
+    engine.dispose()
+    assert sorted(taken) == sorted([(snapshot_run.run_id, bulletin["snapshot_id"]),
+                                    (again.run_id, bulletin["snapshot_id"])])
+    assert [tuple(w) for w in written] == [(bulletin["snapshot_id"], "zh", "html", bulletin["files"][1]),
+                                           (bulletin["snapshot_id"], "zh", "xlsx", bulletin["files"][0])]
 
     alerts_run = run_dag("scorecard_alerts", run_conf={"period": "2026-09"})
 
