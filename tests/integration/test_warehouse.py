@@ -71,3 +71,30 @@ def test_migration_0004_drops_the_snapshot_inputs_foreign_keys_keeping_rows(db_u
     assert _snapshot_input_keys(eng) == {"snapshots": ["snapshot_id"], "submissions": ["submission_id"]}
     with eng.connect() as conn:
         assert snapshots.load(conn, "2026-03", taken.version).inputs == [sid]
+
+
+def test_migrations_0005_and_0006_upgrade_and_downgrade_keeping_rows(db_url: str, catalog) -> None:
+    eng = warehouse.engine(db_url)
+    warehouse.migrate(eng, "0004")
+    with eng.begin() as conn:
+        warehouse.load_catalog(conn, catalog)
+    sid = submit(eng, "C01", "2026-03", {"HTE_APPLY": 2})
+
+    warehouse.open_engine(db_url)  # a warehouse behind the newest migration is upgraded on opening
+    assert warehouse.is_current(eng)
+    inspector = sa.inspect(eng)
+    assert {"locks", "run_snapshots", "bulletins"} <= set(inspector.get_table_names())
+    assert {i["name"] for i in inspector.get_indexes("submissions")} >= {"uq_submissions_in_force",
+                                                                        "uq_submissions_version"}
+    with eng.connect() as conn:
+        assert sorted(conn.execute(sa.text("select name from locks")).scalars()) == ["alerts", "ingest"]
+
+    config = Config()
+    config.set_main_option("script_location", str(warehouse.MIGRATIONS_DIR))
+    with eng.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+    assert "locks" not in sa.inspect(eng).get_table_names()
+    with eng.connect() as conn:
+        kept = conn.execute(sa.text("select submission_id from submissions where in_force")).scalars().all()
+    assert kept == [sid]

@@ -19,8 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("received_files") as batch:
-        batch.add_column(sa.Column("run_id", sa.String(250)))
+    # plain ALTER TABLE on both databases: SQLite cannot copy a table other tables' keys point to
+    op.add_column("received_files", sa.Column("run_id", sa.String(250)))
     op.create_index("ix_received_files_run_id", "received_files", ["run_id"])
     op.create_table(
         "run_snapshots",
@@ -43,5 +43,4 @@ def downgrade() -> None:
     op.drop_table("bulletins")
     op.drop_table("run_snapshots")
     op.drop_index("ix_received_files_run_id", table_name="received_files")
-    with op.batch_alter_table("received_files") as batch:
-        batch.drop_column("run_id")
+    op.drop_column("received_files", "run_id")
