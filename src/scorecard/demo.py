@@ -116,15 +116,24 @@ def run_in_airflow(plan: Sequence[dict]) -> list[dict]:
     """
     import os
 
+    from airflow.configuration import conf
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.utils.session import create_session
 
-    from scorecard import tasks
+    from scorecard import task_logs
 
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:
         return [{"file": path, "state": "import_error", "error": str(error).strip().splitlines()[-1]}
                 for path, error in bag.import_errors.items()]
+    with task_logs.written(Path(conf.get("logging", "base_log_folder"))):
+        return _run_steps(bag, plan)
+
+
+def _run_steps(bag: Any, plan: Sequence[dict]) -> list[dict]:
+    from airflow.utils.session import create_session
+
+    from scorecard import tasks
+
     done: list[dict] = []
     for step in plan:
         if "snapshot" in step:

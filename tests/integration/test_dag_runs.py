@@ -204,3 +204,24 @@ def test_reminders_wait_for_the_deadline_then_remind_each_missing_unit_once(
 
     run_dag("scorecard_reminders", logical_date=shanghai_9am(2026, 10, 4))
     assert len(smtp_server.messages) == delivered
+
+
+def test_dag_test_runs_write_task_logs_where_the_ui_reads_them(run_dag, scorecard_env, catalog,
+                                                              tmp_path) -> None:
+    import json
+
+    from scorecard import task_logs
+
+    inbox = scorecard_env / "inbox"
+    write_workbook(inbox / "c01_2026-09.xlsx", "C01", "2026-09", complete_rows(catalog, "C01", 9))
+    with task_logs.written(tmp_path / "logs"):
+        dag_run = run_dag("scorecard_ingest")
+
+    folder = tmp_path / "logs" / "dag_id=scorecard_ingest" / f"run_id={dag_run.run_id}"
+    [batch_log] = (folder / "task_id=ingest_batch").rglob("attempt=*.log")
+    assert batch_log.relative_to(folder).parts[1] == "map_index=0"
+    lines = [json.loads(line) for line in batch_log.read_text(encoding="utf-8").splitlines()]
+    assert {"timestamp", "event", "level", "logger"} <= lines[0].keys()
+    assert "C01 2026-09 accepted: c01_2026-09.xlsx" in [line["event"] for line in lines]
+    assert not [line for line in lines if line["logger"].startswith("great_expectations")]
+    assert (folder / "task_id=list_pending" / "attempt=1.log").is_file()
