@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo airflow test lint bench bench-snapshot clean
+.PHONY: install browser demo airflow test lint bench bench-snapshot clean
 
 install: $(STAMP)
 
@@ -21,7 +21,11 @@ demo: $(STAMP)
 airflow: $(STAMP)
 	$(BIN)/scorecard airflow
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (browsers cannot be downloaded here; apt works as root, as in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
