@@ -1,7 +1,8 @@
 """The environment of the project's own Airflow (``scorecard demo``, ``scorecard airflow``).
 
 A project-local ``AIRFLOW_HOME`` (``SCORECARD_AIRFLOW_HOME``, else ``.airflow/`` in the project) with its
-metadata database on SQLite, the project's ``dags/`` folder, no example DAGs, the virtual environment's
+metadata database on SQLite, the project's ``dags/`` and ``plugins/`` folders (the scorecard pages in the
+UI), no example DAGs, the virtual environment's
 ``bin/`` first on ``PATH`` (Airflow starts its components by command name), and the demo warehouse: the
 SQLite file of the data folder, whatever ``SCORECARD_DB_URL`` says, so that a demo never writes into a
 real warehouse.
@@ -52,6 +53,7 @@ def environment(home: Path | None = None, base: Mapping[str, str] | None = None,
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_FOLDER": str(config.project_dir() / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.project_dir() / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "PATH": os.pathsep.join([str(bin_dir()), env.get("PATH", "")]),
         "GX_ANALYTICS_ENABLED": "false",
