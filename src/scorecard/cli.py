@@ -80,15 +80,16 @@ def fail(message: str, as_json: bool = False) -> NoReturn:
 
 
 def open_warehouse(db: str | None, as_json: bool = False, create: bool = True):
-    """The warehouse engine, created on first use so that every command just works."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """The warehouse engine, created on first use so that every command just works (a warehouse that
+    cannot be reached is a fault of the environment, told by ``_Commands``)."""
+    from sqlalchemy.exc import ArgumentError
 
     from scorecard import warehouse
 
     try:
         return warehouse.open_engine(db) if create else warehouse.engine(db)
-    except SQLAlchemyError as exc:
-        fail(f"cannot open the warehouse: {exc.__class__.__name__}: {exc}", as_json)
+    except ArgumentError as exc:
+        fail(f"the warehouse URL {db!r} is not valid: {exc}", as_json)
 
 
 @app.command("init-db")
