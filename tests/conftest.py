@@ -80,3 +80,13 @@ def catalog():
     from scorecard import catalog
 
     return catalog.load_files()
+
+
+@pytest.fixture
+def memory_storage() -> None:
+    """fsspec's in-memory file system behind ``memory://`` URLs, reached through ObjectStoragePath as
+    s3:// or sftp:// would be (no provider registers that scheme)."""
+    from airflow.sdk.io import attach
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    attach("memory", fs=MemoryFileSystem())

@@ -270,16 +270,26 @@ def load(conn: Connection, period: str, version: int) -> Snapshot | None:
     return _loaded(conn, _version(head)) if head else None
 
 
-def diff(conn: Connection, period: str) -> dict:
-    """What changed between the last two versions of ``period``: rows added, removed or refigured.
+def diff(conn: Connection, period: str, from_version: int | None = None,
+         to_version: int | None = None) -> dict:
+    """What changed between two versions of ``period`` (by default its last two): rows added, removed or
+    refigured from ``from_version`` (default: the version before ``to_version``) to ``to_version``
+    (default: the latest).
 
     With a single version there is nothing to compare: ``from_version`` is None and ``changes`` empty.
     """
-    heads = conn.execute(_sql("select_snapshot_versions"), {"period": period}).mappings().fetchmany(2)
+    heads = {h["version"]: h for h in conn.execute(_sql("select_snapshot_versions"), {"period": period})
+             .mappings()}
     if not heads:
         raise SnapshotError(f"no snapshot of {period} has been taken")
-    after = _loaded(conn, _version(heads[0]))
-    before = _loaded(conn, _version(heads[1])) if len(heads) > 1 else None
+    to_version = max(heads) if to_version is None else to_version
+    if from_version is None:
+        from_version = max((v for v in heads if v < to_version), default=None)
+    for wanted in (from_version, to_version):
+        if wanted is not None and wanted not in heads:
+            raise SnapshotError(f"{period} has no snapshot version {wanted}")
+    after = _loaded(conn, _version(heads[to_version]))
+    before = _loaded(conn, _version(heads[from_version])) if from_version is not None else None
     new = {(r.unit_code, r.indicator_code): r for r in after.rows}
     old = {(r.unit_code, r.indicator_code): r for r in before.rows} if before else new
     changes = []

@@ -24,12 +24,14 @@ def _store(conn: sa.Connection, unit: str, period: str, figures: dict[str, Figur
     files, subs, values = (sa.Table(t, tables, autoload_with=conn)
                            for t in ("received_files", "submissions", "reported_values"))
     now = datetime(2026, 11, 1, 8, 0)
+    earlier = conn.execute(sa.select(sa.func.count()).select_from(subs).where(
+        subs.c.unit_code == unit, subs.c.period == period)).scalar_one()
     file_id = conn.execute(files.insert().returning(files.c.file_id), {
         "uri": f"{unit}-{period}.xlsx", "sha256": f"{unit}{period}{status}{in_force}".ljust(64, "0"),
         "size_bytes": 100, "received_at": now, "outcome": status}).scalar_one()
     submission_id = conn.execute(subs.insert().returning(subs.c.submission_id), {
         "file_id": file_id, "unit_code": unit, "period": period, "year": int(period[:4]),
-        "month": int(period[5:]), "received_at": now, "status": status, "version": 1,
+        "month": int(period[5:]), "received_at": now, "status": status, "version": earlier + 1,
         "in_force": in_force, "errors": [], "warnings": []}).scalar_one()
     conn.execute(values.insert(), [
         {"submission_id": submission_id, "indicator_code": code,

@@ -138,7 +138,7 @@ def march(sqlite_url: str) -> sa.Engine:
     return eng
 
 
-def test_bulletin_to_an_object_storage_url(march: sa.Engine, tmp_path: Path) -> None:
+def test_bulletin_to_an_object_storage_url(march: sa.Engine, tmp_path: Path, memory_storage) -> None:
     # fsspec's in-memory file system, reached through ObjectStoragePath like s3:// or sftp://
     out = f"memory://bulletins-{tmp_path.name}/out"
     files = reports.write_bulletin(march, "2026-03", out_dir=out, lang="en")

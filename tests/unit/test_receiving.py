@@ -79,3 +79,14 @@ def test_a_rejected_file_named_like_the_report_keeps_both(tmp_path: Path) -> Non
     assert Path(kept.report_path).read_text(encoding="utf-8").startswith("{")
     assert kept.stored_path != kept.report_path
     assert not (root / quarantine.STAGING / ("ab" * 32)).exists()
+
+
+def test_quarantine_staged_then_promoted_on_object_storage(memory_storage) -> None:
+    root = "memory://quarantine-test/q"
+    kept = quarantine.stage(root, "C01 十月.csv", b"unit_code\n", "cd" * 32, [])
+    assert not sources.open_location(kept.stored_path).exists()
+
+    quarantine.promote(root, ["cd" * 32])
+
+    assert sources.read(kept.stored_path).data == b"unit_code\n"
+    assert sources.subfolders(sources.join(root, quarantine.STAGING)) == []
