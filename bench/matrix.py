@@ -16,13 +16,11 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from snapshot import LAST_YEAR, PG_ADMIN_URL, build
+from snapshot import LAST_YEAR, build, scratch_warehouse
 
 from scorecard import snapshots
 from scorecard.web import auth, create_app
@@ -49,27 +47,13 @@ def serve_matrix(url: str, times: int = 5) -> tuple[list[float], int, int]:
 
 
 def run(backend: str, units: int, workdir: Path) -> dict:
-    admin = None
-    if backend == "postgresql":
-        name = f"scorecard_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'create database "{name}"'))
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{workdir / 'bench_matrix.db'}"
-    try:
+    with scratch_warehouse(backend, workdir, "bench_matrix") as url:
         eng, _ = build(url, backend, units, years=1)
         snapshots.take(eng, PERIOD, today=TODAY)
         walls, size, rows = serve_matrix(url)
         eng.dispose()
         return {"backend": backend, "walls": walls, "median": statistics.median(walls), "bytes": size,
                 "rows": rows}
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-            admin.dispose()
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -182,17 +183,27 @@ def _track_backends(eng: sa.Engine) -> list[int]:
     return pids
 
 
-def run(backend: str, units: int, years: int, workdir: Path) -> dict:
-    admin = None
-    if backend == "postgresql":
-        name = f"scorecard_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'create database "{name}"'))
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{workdir / f'bench_{years}y.db'}"
+@contextmanager
+def scratch_warehouse(backend: str, workdir: Path, name: str) -> Iterator[str]:
+    """The URL of an empty warehouse database for one run: a new database on the PostgreSQL server
+    (dropped afterwards) or an SQLite file in ``workdir``."""
+    if backend != "postgresql":
+        yield f"sqlite:///{workdir / f'{name}.db'}"
+        return
+    database = f"scorecard_{name}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{database}"'))
     try:
+        yield sa.engine.make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{database}" with (force)'))
+        admin.dispose()
+
+
+def run(backend: str, units: int, years: int, workdir: Path) -> dict:
+    with scratch_warehouse(backend, workdir, f"bench_{years}y") as url:
         eng, load_seconds = build(url, backend, units, years)
         pids = _track_backends(eng)
         news = [timed(pids, lambda p=p: snapshots.take(eng, p, today=TODAY)) for p in PERIODS]
@@ -206,11 +217,6 @@ def run(backend: str, units: int, years: int, workdir: Path) -> dict:
                 "take_new": sorted((t for t, _ in news), key=lambda t: t["wall"])[len(news) // 2],
                 "take_new_walls": [t["wall"] for t, _ in news], "take_unchanged": again,
                 "read_rows": read, "rows": len(snap.rows)}
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-            admin.dispose()
 
 
 def _figures(timing: dict) -> str:

@@ -11,12 +11,12 @@ import atexit
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from databases import scratch_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 AIRFLOW_TEST_HOME = tempfile.mkdtemp(prefix="scorecard-airflow-")
@@ -26,29 +26,13 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 CONTRACT_DIR = REPO / "src" / "scorecard" / "defaults"
-PG_ADMIN_URL = os.environ.get("SCORECARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _fresh_postgres_database() -> tuple[str, sa.Engine]:
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"scorecard_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'create database "{name}"'))
-    return name, admin
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """An empty database on the real PostgreSQL server, dropped afterwards."""
-    name, admin = _fresh_postgres_database()
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from scorecard import warehouse
-
-    warehouse.engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-    admin.dispose()
+    with scratch_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ no file served but those the warehouse knows, by id."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from databases import scratch_postgres
 from fastapi.testclient import TestClient
 
 from scorecard import ingest, reports, samples, snapshots, targets, warehouse
@@ -25,7 +25,6 @@ from scorecard import ingest, reports, samples, snapshots, targets, warehouse
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-PG_ADMIN_URL = os.environ.get("SCORECARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TODAY = date(2026, 11, 27)
 PERIOD = "2026-10"
 INGEST_RUN = "scheduled__2026-11-03T01:00:00+00:00"
@@ -129,25 +128,14 @@ def _fill(eng: sa.Engine, folder: Path, catalog) -> Site:
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, catalog) -> Iterator[Site]:
     """A filled warehouse, on each backend, that the app reads through ``SCORECARD_DB_URL``."""
     folder = tmp_path_factory.mktemp(f"web-{request.param}")
-    admin, name = None, f"scorecard_test_web_{uuid.uuid4().hex[:8]}"
-    if request.param == "postgresql":
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'create database "{name}"'))
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{folder / 'warehouse.db'}"
-    eng = warehouse.engine(url)
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("SCORECARD_DB_URL", url)
-            yield _fill(eng, folder, catalog)
-    finally:
+    with ExitStack() as stack:
+        url = (stack.enter_context(scratch_postgres("scorecard_test_web")) if request.param == "postgresql"
+               else f"sqlite:///{folder / 'warehouse.db'}")
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.setenv("SCORECARD_DB_URL", url)
+        eng = warehouse.engine(url)
+        yield _fill(eng, folder, catalog)
         eng.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-            admin.dispose()
 
 
 def scalar_rows(site: Site, query: str, **params) -> list:
