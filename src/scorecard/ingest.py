@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 from scorecard import config, parsing, quarantine, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.memory import cyclic_gc_paused
-from scorecard.model import ParsedSubmission, Problem
-from scorecard.vocabulary import Rule, SubmissionStatus
+from scorecard.model import ParsedSubmission
+from scorecard.vocabulary import SubmissionStatus
 from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql, take_lock
 
 CHUNK_SIZE = 5000
@@ -354,24 +354,13 @@ def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Ca
     plan: list[Planned] = []
     for file in files:
         if file.error is not None:
-            plan.append((file, [unreadable(file)]))
+            plan.append((file, parsing.refused(file.uri, file.error)))
         elif file.sha256 in seen:
             plan.append((file, None))
         else:
             seen.add(file.sha256)
             plan.append((file, parsing.parse_file(file.uri, file.data, catalog, today)))
     return plan
-
-
-def unreadable(file: sources.FileBytes) -> ParsedSubmission:
-    """The verdict on a file whose bytes were not read: too large, or refused by the system."""
-    if file.error == "too_large":
-        limit = parsing.max_file_bytes() // 1048576
-        zh, en = f"文件超过 {limit} MB 上限", f"the file is larger than the {limit} MB limit"
-    else:
-        zh, en = f"系统拒绝读取该文件（{file.error}）", f"the system refused to read the file ({file.error})"
-    problem = Problem(Rule.UNREADABLE_FILE, f"无法读取文件：{zh}", f"cannot read the file: {en}")
-    return ParsedSubmission(file=file.uri, form="csv", problems=[problem])
 
 
 def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
@@ -383,7 +372,8 @@ def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
     file = sources.read(uri, parsing.max_file_bytes())
     if file is None:
         raise FileNotFoundError(uri)
-    subs = [unreadable(file)] if file.error else parsing.parse_file(uri, file.data, catalog, today)
+    subs = (parsing.refused(uri, file.error) if file.error
+            else parsing.parse_file(uri, file.data, catalog, today))
     validation.check_data(subs, catalog)
     if conn is not None:
         validation.check_history(conn, subs, catalog)
@@ -411,7 +401,7 @@ def load_dropped_targets(engine: Engine, inbox: str, run_id: str | None = None) 
                 continue
             try:
                 if file.error:
-                    raise targets.TargetFileError(unreadable(file).problems[0].message)
+                    raise targets.TargetFileError(parsing.refused(uri, file.error)[0].problems[0].message)
                 checked = targets.read_bytes(uri, file.data, read_catalog(conn))
             except targets.TargetFileError as exc:
                 checked = targets.TargetFile(uri, errors=[{"row": None, "message": str(exc)}])

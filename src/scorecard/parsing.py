@@ -149,6 +149,22 @@ def _unreadable(name: str, form: str, zh: str, en: str) -> list[ParsedSubmission
     return [ParsedSubmission(file=name, form=form, problems=[problem])]  # type: ignore[arg-type]
 
 
+def _over_size_limit(name: str, form: str) -> list[ParsedSubmission]:
+    limit = max_file_bytes() // 1048576
+    return _unreadable(name, form, f"文件超过 {limit} MB 上限",
+                       f"the file is larger than the {limit} MB limit")
+
+
+def refused(name: str, error: str) -> list[ParsedSubmission]:
+    """The answer for a received file whose bytes were not read (``sources.FileBytes.error``): larger than
+    the limit (``too_large``), or refused by the system for the reason given."""
+    form = _form(name, b"") or "csv"
+    if error == "too_large":
+        return _over_size_limit(name, form)
+    return _unreadable(name, form, f"系统拒绝读取该文件（{error}）",
+                       f"the system refused to read the file ({error})")
+
+
 # --- cell values (§2.3) -----------------------------------------------------------------------------
 
 
@@ -835,8 +851,7 @@ def _read(name: str, data: bytes) -> list[_Draft] | list[ParsedSubmission]:
     if not data.strip():
         return _unreadable(name, form or "csv", "文件为空", "the file is empty")
     if len(data) > max_file_bytes():
-        return _unreadable(name, form or "csv", f"文件超过 {max_file_bytes() // 1048576} MB 上限",
-                           f"the file is larger than the {max_file_bytes() // 1048576} MB limit")
+        return _over_size_limit(name, form or "csv")
     if data.startswith(OLE2_MAGIC):
         return _unreadable(name, form or "xlsx", "文件已加密或为旧版 .xls 格式，请取消密码并另存为 .xlsx",
                            "the file is encrypted or an old .xls; remove the password and save it as .xlsx")

@@ -90,3 +90,16 @@ def test_quarantine_staged_then_promoted_on_object_storage(memory_storage) -> No
 
     assert sources.read(kept.stored_path).data == b"unit_code\n"
     assert sources.subfolders(sources.join(root, quarantine.STAGING)) == []
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    ("too_large", "the file is larger than the 20 MB limit"),
+    ("Permission denied", "the system refused to read the file (Permission denied)"),
+])
+def test_a_file_not_read_gets_an_unreadable_verdict(error: str, reason: str) -> None:
+    from scorecard import parsing
+
+    [sub] = parsing.refused("inbox/C01.xlsx", error)
+    assert [(str(p.rule), p.message_en) for p in sub.problems] == [
+        ("unreadable_file", f"cannot read the file: {reason}")]
+    assert sub.form == "xlsx"
