@@ -35,7 +35,10 @@ TIMEZONE = "Asia/Shanghai"
 """The bureau's time zone: schedules are written in it and a run's date is read in it."""
 
 PERIOD_PATTERN = r"^(20\d{2})-(0[1-9]|1[0-2])$"
-"""A month from 2000-01 on, written YYYY-MM: the trigger form refuses anything else (2026-13, Oct 2026)."""
+"""A month from 2000-01 on, written YYYY-MM (what the API refuses otherwise: 2026-13, Oct 2026)."""
+
+FIRST_PERIOD = (2020, 1)
+"""The oldest month the trigger form offers."""
 
 BATCH_SIZE = 500
 """Files per mapped ingest task instance (the ``batch_size`` param's default)."""
@@ -73,9 +76,28 @@ def default_args() -> dict[str, Any]:
     }
 
 
+def offered_periods(today: date) -> list[str]:
+    """The months the trigger form offers, newest first: from ``today``'s month back to FIRST_PERIOD."""
+    year, month = today.year, today.month
+    months = []
+    while (year, month) >= FIRST_PERIOD:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
 def period_param(description: str) -> Param:
-    """The optional ``period`` param (``YYYY-MM``) of the DAGs that work on one month."""
-    return Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, description=description)
+    """The optional ``period`` param (``YYYY-MM``) of the DAGs that work on one month.
+
+    Airflow's trigger form checks no ``pattern`` as one types, only on submit (a raw 400), so the form
+    offers the months themselves: a list to pick from (type to filter), up to this month in the bureau's
+    time zone, in which neither 2026-13 nor a future month can be chosen. The list follows the calendar,
+    so the DAG's serialised form changes once a month.
+    """
+    months = offered_periods(pendulum.now(TIMEZONE).date())
+    return Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, enum=[None, *months],
+                 values_display={m: f"{m}（{int(m[:4])}年{int(m[5:])}月）" for m in months},
+                 description=description)
 
 
 def warehouse_engine() -> Engine:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BeforeValidator, Field
 from sqlalchemy.engine import Connection
 
 from scorecard import snapshots
@@ -21,6 +22,8 @@ SNAPSHOT_DAG = "scorecard_monthly_snapshot"
 """The DAGs whose runs have a page of their own; any other run's page says there is nothing to show."""
 
 Conn = Annotated[Connection, Depends(queries.connection)]
+Version = Annotated[Annotated[int, Field(ge=1)] | None, BeforeValidator(lambda given: given or None), Query()]
+"""A snapshot version; the filter form's empty choice ("最新 latest") is the latest version."""
 router = APIRouter(default_response_class=HTMLResponse)
 
 
@@ -31,7 +34,7 @@ def home(request: Request) -> RedirectResponse:
 
 @router.get("/month")
 def month(request: Request, conn: Conn, period: str | None = None,
-          version: Annotated[int | None, Query(ge=1)] = None, unit_type: str = "", indicator: str = "",
+          version: Version = None, unit_type: str = "", indicator: str = "",
           status: str = "", page_number: Annotated[int, Query(alias="page", ge=1)] = 1) -> HTMLResponse:
     """The unit × indicator matrix of a snapshot version, CITY on top, filtered."""
     versions = queries.snapshot_versions(conn)

@@ -13,6 +13,15 @@
     // storage refused (private browsing, blocked cookies): the UI keeps the browser's zone
   }
 
+  // A filter left empty ("all", "latest") is not sent: the server reads "version=" as a malformed number.
+  document.querySelectorAll("form.filters").forEach((form) => {
+    form.addEventListener("formdata", (event) => {
+      [...event.formData.entries()].forEach(([name, value]) => {
+        if (value === "") event.formData.delete(name);
+      });
+    });
+  });
+
   // A select that names another field (data-resets) clears it when changed: a new period's versions
   // are not the old period's.
   document.querySelectorAll("select[data-resets]").forEach((select) => {
@@ -61,7 +70,11 @@
       if (!rows.length) return note(el, "全市暂无可绘制的数据 / nothing to chart");
       const labels = rows.map((r) => names[r[at.indicator_code]] || r[at.indicator_code]);
       const x = rows.map((_, i) => i);
+      // On a phone an indicator has some 18 px of axis: slanted labels would overlap, upright ones fit.
+      // Slanted, the last label runs past the last bar: room on the right for it.
+      const upright = el.clientWidth / labels.length < 40;
       plot(el, {
+        padding: [null, upright ? null : 72, null, null],
         scales: { x: { time: false, range: (u, min, max) => [min - 0.6, max + 0.6] }, y: fromZero },
         series: [
           { label: "指标", value: (u, i) => (i === null ? "—" : labels[i]) },
@@ -71,8 +84,8 @@
             paths: () => null, points: { show: true, size: 11, fill: EXPECTED } },
         ],
         axes: [
-          { splits: () => x, values: (u, splits) => splits.map((i) => short(labels[i] || "")), rotate: -40,
-            size: 96, gap: 4 },
+          { splits: () => x, values: (u, splits) => splits.map((i) => short(labels[i] || "")),
+            rotate: upright ? -90 : -40, size: upright ? 104 : 96, gap: 4 },
           { values: (u, splits) => splits.map((v) => v + "%"), size: 56 },
         ],
       }, [x, rows.map((r) => percent(r[at.completion_rate])), rows.map((r) => percent(r[at.expected_rate]))]);
