@@ -23,6 +23,10 @@ class MailUndeliverable(EnvironmentFault):
     """Every message of a run was refused or could not reach the mail server (they stay in the log)."""
 
 
+class ValidatorUnavailable(EnvironmentFault):
+    """The warm validator named by ``SCORECARD_VALIDATOR_URL`` cannot be reached, or refused the request."""
+
+
 def describe(exc: BaseException) -> str | None:
     """The one line for a fault of the environment; None for anything else, which keeps its traceback."""
     if isinstance(exc, EnvironmentFault):

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from openpyxl import Workbook
 from submission_files import complete_rows, write_csv, write_workbook
+
+from scorecard import parsing, validation
 
 SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 
@@ -78,3 +85,92 @@ def test_missing_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert json.loads(result.stdout) == {"error": f"{tmp_path / 'absent.xlsx'}: no such file"}
     assert "Traceback" not in result.stderr
+
+
+def _no_columns(folder: Path) -> Path:
+    path = folder / "c01.csv"
+    path.write_text("unit_code,period,value\nC01,2026-03,5\n", encoding="utf-8")
+    return path
+
+
+def _no_table(folder: Path) -> Path:
+    book = Workbook()
+    book.active.append(["单位代码", "C01"])
+    book.active.append(["报告期", "2026-03"])
+    book.save(folder / "c01.xlsx")
+    return folder / "c01.xlsx"
+
+
+def _nothing_known(folder: Path) -> Path:
+    rows = [{"indicator_code": "NO_SUCH", "value": -5}, {"indicator_code": "NOR_THIS", "value": "abc"}]
+    return write_workbook(folder / "x99.xlsx", "X99", "2026-13", rows)
+
+
+def _not_a_workbook(folder: Path) -> Path:
+    path = folder / "c01.xlsx"
+    path.write_bytes(b"this is not a zip file at all")
+    return path
+
+
+STRUCTURE = [
+    # (case id, file, expected problems as (rule, cell, line, indicator_code))
+    ("CSV without indicator_code", _no_columns, [("missing_metadata", None, 1, None)]),
+    ("workbook without a table", _no_table, [("missing_metadata", None, None, None)]),
+    ("no known unit, period or indicator", _nothing_known, [
+        ("unknown_unit", "B1", None, None), ("bad_period", "B2", None, None),
+        ("unknown_indicator", "A5", None, "NO_SUCH"), ("not_a_number", "C6", None, "NOR_THIS"),
+        ("unknown_indicator", "A6", None, "NOR_THIS")]),
+    ("not a workbook", _not_a_workbook, [("unreadable_file", None, None, None)]),
+]
+
+
+@pytest.mark.parametrize(("write", "expected"), [c[1:] for c in STRUCTURE], ids=[c[0] for c in STRUCTURE])
+def test_a_file_rejected_by_structure_is_answered_without_great_expectations(
+        catalog, tmp_path: Path, write: Callable[[Path], Path], expected: list[tuple]) -> None:
+    file = write(tmp_path)
+
+    result = scorecard("validate", str(file), "--json",
+                       env={"SCORECARD_DATA_DIR": str(tmp_path / "none"), "PYTHONPROFILEIMPORTTIME": "1"})
+
+    assert result.returncode == 0, result.stderr
+    verdict = json.loads(result.stdout)
+    assert [(e["rule"], e["cell"], e["line"], e["indicator_code"]) for e in verdict["errors"]] == expected
+    # the answer the suites never changed: there is no row they could speak of
+    assert verdict == validation.answer(str(file), parsing.parse_file(str(file), file.read_bytes(), catalog))
+    imported = set(re.findall(r"^import time:.*\|\s*([\w.]+)$", result.stderr, re.MULTILINE))
+    assert imported and not imported & {"great_expectations", "pandas", "sqlalchemy"}
+
+
+def test_a_file_rejected_by_structure_with_rows_still_gets_every_value_rule(catalog, tmp_path: Path) -> None:
+    rows = complete_rows(catalog, "C01", 3)
+    rows[0]["value"] = -1
+    file = write_workbook(tmp_path / "x99.xlsx", "X99", "2026-03", rows)
+
+    result = scorecard("validate", str(file), "--json", env={"SCORECARD_DATA_DIR": str(tmp_path / "none")})
+
+    assert {(e["rule"], e["cell"]) for e in json.loads(result.stdout)["errors"]} == {
+        ("unknown_unit", "B1"), ("negative_value", "C5")}
+
+
+def test_importing_the_command_line_imports_no_heavy_library() -> None:
+    heavy = ["great_expectations", "pandas", "sqlalchemy", "airflow", "matplotlib", "openpyxl"]
+    code = f"import sys, scorecard.cli; print([m for m in {heavy!r} if m in sys.modules])"
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip() == "[]"
+
+
+def test_an_unreachable_validator_is_a_clear_error(catalog, tmp_path: Path) -> None:
+    file = write_workbook(tmp_path / "c01.xlsx", "C01", "2026-03", complete_rows(catalog, "C01", 3))
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+
+    result = scorecard("validate", str(file), "--json",
+                       env={"SCORECARD_VALIDATOR_URL": f"http://clerk:secret@127.0.0.1:{port}/scorecard"})
+
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"].startswith(
+        f"the validator at http://127.0.0.1:{port}/auth/token cannot be reached")
+    assert "secret" not in result.stdout + result.stderr and "Traceback" not in result.stderr

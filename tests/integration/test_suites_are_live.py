@@ -91,11 +91,13 @@ def test_the_folder_comes_from_the_environment(tmp_path: Path, catalog, monkeypa
         "zero_denominator"]
 
 
-def test_an_expectation_without_a_rule_id_is_refused(tmp_path: Path, catalog) -> None:
+@pytest.mark.parametrize("rows", [[ReportedValue("HTE_APPLY", 1, line=2)], []], ids=["rows", "no rows"])
+def test_an_expectation_without_a_rule_id_is_refused(tmp_path: Path, catalog,
+                                                     rows: list[ReportedValue]) -> None:
     folder = _copy(tmp_path)
     _edit(folder, "submission_values", lambda suite: suite["expectations"][0]["meta"].pop("rule_id"))
     with pytest.raises(validation.SuiteError, match="rule_id"):
-        _check([ReportedValue("HTE_APPLY", 1, line=2)], catalog, folder)
+        _check(rows, catalog, folder)
 
 
 def test_an_expectation_that_cannot_run_is_an_error(tmp_path: Path, catalog) -> None:

@@ -6,8 +6,13 @@ no file served but those the warehouse knows, by id."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -21,7 +26,7 @@ import sqlalchemy as sa
 from databases import scratch_postgres
 from fastapi.testclient import TestClient
 
-from scorecard import ingest, reports, samples, snapshots, targets, warehouse
+from scorecard import ingest, parsing, reports, samples, snapshots, targets, validation, warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -194,6 +199,8 @@ def test_month_page_is_chinese_responsive_and_filtered(site: Site, logged_in: Te
     assert logged_in.get("/scorecard/month", params={"status": "bad"}).status_code == 422
     assert logged_in.get("/scorecard/month", params={"period": "2026-13"}).status_code == 422
     assert logged_in.get("/scorecard/month", params={"period": "2026-10", "version": 9}).status_code == 404
+    latest = logged_in.get("/scorecard/month", params={"period": "2026-10", "version": ""})  # form's "latest"
+    assert latest.status_code == 200 and "快照第 2 版" in latest.text
 
 
 PAGES = ["/scorecard/month", "/scorecard/submissions?period=2026-10", "/scorecard/unit/P01",
@@ -374,3 +381,80 @@ def test_downloads_serve_only_files_the_warehouse_knows(site: Site, logged_in: T
     assert unreadable.feedback_path is None
     assert logged_in.get(f"/scorecard/download/feedback/{unreadable.file_id}").status_code == 404
     assert logged_in.get(f"/scorecard/download/original/{unreadable.file_id}").status_code == 200
+
+
+# --- the warm validator of ``scorecard validate`` ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validator_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new warehouse the app validates against, through ``SCORECARD_DB_URL``."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('validator') / 'warehouse.db'}"
+    warehouse.init_db(warehouse.engine(url))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCORECARD_DB_URL", url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def served(airflow_app, validator_warehouse: str) -> Iterator[str]:
+    """Airflow's API server app on a loopback port (``host:port``), for a command in another process."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(airflow_app, host="127.0.0.1", port=0, lifespan="off",
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    yield f"{host}:{port}"
+    server.should_exit = True
+    thread.join(30)
+
+
+def _scorecard(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARD_")}
+    environment.update(env or {})
+    return subprocess.run([str(Path(sys.executable).with_name("scorecard")), *args], capture_output=True,
+                          text=True, env=environment, timeout=300)
+
+
+def test_scorecard_validate_asks_the_warm_validator_with_the_airflow_login(
+        served: str, validator_warehouse: str, catalog, tmp_path: Path) -> None:
+    """Through ``SCORECARD_VALIDATOR_URL`` the command prints what it prints checking the file itself
+    against the app's warehouse."""
+    report = samples.year_reports(catalog, 2026, 10)[("C03", PERIOD)]
+    stock = report.figure("HTE_TOTAL")
+    assert stock is not None
+    changed = report.with_figure(replace(stock, value=-3.0)).with_figure(samples.Figure("NO_SUCH", 1.0))
+    file = tmp_path / f"C03_{PERIOD}.xlsx"
+    file.write_bytes(samples.workbook_bytes(changed, catalog))
+
+    here = _scorecard("validate", str(file), "--json", "--db", validator_warehouse)
+    warm = _scorecard("validate", str(file), "--json",
+                      env={"SCORECARD_VALIDATOR_URL": f"http://{USER}:{PASSWORD}@{served}/scorecard"})
+    refused = _scorecard("validate", str(file), "--json",
+                         env={"SCORECARD_VALIDATOR_URL": f"http://{USER}:wrong@{served}/scorecard"})
+
+    assert warm.returncode == here.returncode == 0, warm.stderr + here.stderr
+    assert warm.stdout == here.stdout
+    assert {(e["rule"], e["indicator_code"]) for e in json.loads(warm.stdout)["errors"]} == {
+        ("negative_value", "HTE_TOTAL"), ("unknown_indicator", "NO_SUCH")}
+    assert refused.returncode == 2 and "HTTP 401" in json.loads(refused.stdout)["error"]
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_warm_validator_needs_the_login_and_leaves_a_large_file_unread(
+        validator_warehouse: str, airflow_app, logged_in: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    anonymous = TestClient(airflow_app)
+    assert anonymous.post("/scorecard/api/validate", params={"name": "c01.csv"},
+                          content=b"unit_code,period\n").status_code == 401
+
+    monkeypatch.setenv("SCORECARD_MAX_FILE_MB", "0.001")
+    answer = logged_in.post("/scorecard/api/validate", params={"name": "c01.csv"}, content=b"x" * 2000)
+
+    assert answer.status_code == 200
+    assert answer.json() == validation.answer("c01.csv", parsing.refused("c01.csv", "too_large"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from scorecard import validation
@@ -99,6 +102,21 @@ def test_nothing_to_check(catalog) -> None:
     validation.check_data([], catalog)
     validation.check_data([empty], catalog)
     assert empty.problems == []
+
+
+def test_no_row_to_check_starts_no_great_expectations() -> None:
+    """Rows of unknown indicators only, and none at all: no suite could flag a row, so GX is not started."""
+    code = """
+import sys
+from scorecard import catalog, validation
+from scorecard.model import ParsedSubmission, ReportedValue
+unknown = ParsedSubmission("x.csv", "csv", "C01", "2026-03",
+                           rows=[ReportedValue("NO_SUCH", -4, invalid_fields={"indicator_code"})])
+validation.check_data([unknown, ParsedSubmission("empty.csv", "csv")], catalog.load_files())
+print(unknown.problems, sorted({"great_expectations", "pandas", "sqlalchemy"} & set(sys.modules)))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[] []"
 
 
 def test_large_batch_in_one_run(catalog) -> None:

@@ -7,7 +7,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from scorecard.web import api, auth, files, pages
+from scorecard.web import api, auth, files, pages, validator
 from scorecard.web.render import page
 
 
@@ -47,6 +47,7 @@ def create_app() -> FastAPI:
                   redoc_url=None, openapi_url=None)
     app.include_router(pages.router)
     app.include_router(api.router, prefix="/api")
+    app.include_router(validator.router, prefix="/api")
     app.include_router(files.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
