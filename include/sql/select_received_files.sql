@@ -1,3 +1,6 @@
--- One row per received file: what the inbox listing compares against to find files not yet received.
-select uri, sha256
+-- One row per file received under a location (its uri begins with the prefix given): the bytes each
+-- location was received with and the version (size, modification time, ETag) its file was at then,
+-- what a poll compares its listing with.
+select uri, sha256, size_bytes, modified_at, etag
 from received_files
+where substr(uri, 1, :prefix_length) = :prefix

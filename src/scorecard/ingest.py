@@ -9,7 +9,7 @@ rejected whole; a rejected one never touches what is in force (contract ยง2.4, ย
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -65,20 +65,79 @@ def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@cache
+def _received_files() -> sa.TextualSelect:
+    """``select_received_files`` with its types (SQLite hands date-times back as text otherwise)."""
+    return sql("select_received_files").columns(
+        sa.column("uri", sa.Text), sa.column("sha256", sa.String), sa.column("size_bytes", sa.BigInteger),
+        sa.column("modified_at", sa.DateTime), sa.column("etag", sa.Text),
+    )
+
+
+class _Received:
+    """What the warehouse recorded of every location under ``location``, in one query: the bytes (SHA-256)
+    each was received with, and the version its file was at when they were read (``sources.version``)."""
+
+    def __init__(self, engine: Engine, location: str) -> None:
+        self.at: dict[str, list[tuple[str, sources.Version | None]]] = {}
+        prefix = sources.uri_prefix(location)
+        with engine.connect() as conn:
+            for r in conn.execute(_received_files(), {"prefix": prefix, "prefix_length": len(prefix)}):
+                self.at.setdefault(r.uri, []).append(
+                    (r.sha256, sources.version(r.size_bytes, r.modified_at, r.etag)))
+
+    def unchanged(self, entry: sources.Listed) -> bool:
+        """Whether the listed file is at a version of its location whose bytes were read and received.
+
+        Any recorded version will do, not only the latest: the file's bytes are then the bytes received
+        with it (a file changed back to bytes received before is received again no more than it was).
+        """
+        return entry.version is not None and any(v == entry.version for _, v in self.at.get(entry.uri, ()))
+
+    def received(self, file: sources.FileBytes) -> bool:
+        """Whether these very bytes were received at this very location."""
+        return any(sha256 == file.sha256 for sha256, _ in self.at.get(file.uri, ()))
+
+
 def pending_files(engine: Engine, inbox: str) -> list[str]:
-    """The inbox's files not yet received: new paths, and known paths whose bytes changed."""
-    with engine.connect() as conn:
-        received = {(r.uri, r.sha256) for r in conn.execute(sql("select_received_files"))}
-    known_uris = {uri for uri, _ in received}
-    pending = []
-    for uri in sources.list_submission_files(inbox):
-        if uri not in known_uris:
-            pending.append(uri)
-            continue
-        file = sources.read(uri, parsing.max_file_bytes())
-        if file is not None and (uri, file.sha256) not in received:
-            pending.append(uri)
+    """The inbox's files not yet received: new locations, and known ones whose bytes changed.
+
+    A poll costs a listing and one query, not a read of every file received so far: only a known file
+    listed at a version not recorded for its location (touched, copied again, rewritten, or read before
+    it settled) is read, and when its bytes were received there already, its new version is recorded so
+    that the next poll does not read it again. Known limitation: where a store gives a modification time
+    and no tag (SFTP, whole seconds), a file replaced by other bytes of the same size with its time set
+    back to the recorded one is not seen, as by rsync's quick check; a local file's version holds its
+    change time, which every write moves, and an object store's its ETag.
+    """
+    received = _Received(engine, inbox)
+    pending: list[str] = []
+    seen_again: list[sources.FileBytes] = []
+    for entry in sources.listed_submission_files(inbox):
+        if entry.uri not in received.at:
+            pending.append(entry.uri)
+        elif not received.unchanged(entry):
+            file = sources.read(entry.uri, parsing.max_file_bytes())
+            if file is not None and received.received(file):
+                seen_again.append(replace(file, data=b""))  # its version is all that is kept of it
+            elif file is not None:
+                pending.append(entry.uri)
+    _record_versions(engine, seen_again)
     return pending
+
+
+def _record_versions(engine: Engine, files: list[sources.FileBytes]) -> None:
+    """Record the version each of these files, found with bytes already received at its location, is at
+    now. Under the ingest lock, as every write of ``received_files``; the unique (uri, sha256) names the
+    one row to update, so two pollers recording one file write the same row, and the version left is
+    one the file was read at: at worst a file is read once more, never skipped."""
+    rows = [{"uri": f.uri, "sha256": f.sha256, "modified_at": f.modified_at, "etag": f.etag}
+            for f in files if f.version is not None]
+    if not rows:
+        return
+    with engine.begin() as conn:
+        take_lock(conn, LOCK)
+        conn.execute(sql("update_received_file_version"), rows)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -110,13 +169,19 @@ def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
         yield wave
 
 
+def received_file_row(file: sources.FileBytes, outcome: str, duplicate_of: int | None = None,
+                      run_id: str | None = None) -> dict:
+    """The ``received_files`` row of a file received now, with the version its bytes were read at."""
+    return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size, "modified_at": file.modified_at,
+            "etag": file.etag, "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
+            "run_id": run_id}
+
+
 def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
                 duplicate_of: int | None = None, run_id: str | None = None) -> int:
     """Record a received file (in receiving order), by the Airflow run ``run_id`` if any; returns its id."""
-    return conn.execute(sql("insert_received_file"), {
-        "uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
-        "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of, "run_id": run_id,
-    }).scalar_one()
+    return conn.execute(sql("insert_received_file"),
+                        received_file_row(file, outcome, duplicate_of, run_id)).scalar_one()
 
 
 @cache
@@ -196,8 +261,7 @@ class Loader:
     def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
-        return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size,
-                "received_at": _now(), "outcome": outcome, "duplicate_of": None, "run_id": self.run_id}
+        return received_file_row(file, outcome, run_id=self.run_id)
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
         original_id = self.originals[file.sha256]
@@ -363,37 +427,27 @@ def _plan(files: list[sources.FileBytes], originals: dict[str, int], catalog: Ca
     return plan
 
 
-def validate_file(uri: str, catalog: Catalog, conn: Connection | None = None,
-                  today: date | None = None) -> list[ParsedSubmission]:
-    """The verdict the pipeline would give ``uri``, without loading anything.
-
-    With a warehouse connection the cross-period rules run too; without one they are skipped.
-    """
-    file = sources.read(uri, parsing.max_file_bytes())
-    if file is None:
-        raise FileNotFoundError(uri)
-    subs = (parsing.refused(uri, file.error) if file.error
-            else parsing.parse_file(uri, file.data, catalog, today))
-    validation.check_data(subs, catalog)
-    if conn is not None:
-        validation.check_history(conn, subs, catalog)
-    return subs
-
-
 def load_dropped_targets(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict]:
     """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
 
     Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
-    is recorded as received so that it is not taken again until its bytes change.
+    is recorded as received so that it is not taken again until its bytes change. As for submissions
+    (``pending_files``), only files listed at a version not recorded for their location are read.
     """
     from scorecard import targets
 
-    with engine.connect() as conn:
-        received = {(r.uri, r.sha256) for r in conn.execute(sql("select_received_files"))}
+    received = _Received(engine, sources.join(inbox, sources.TARGETS_FOLDER))
     reports = []
-    for uri in sources.list_target_files(inbox):
+    seen_again: list[sources.FileBytes] = []
+    for entry in sources.listed_target_files(inbox):
+        if received.unchanged(entry):
+            continue
+        uri = entry.uri
         file = sources.read(uri, parsing.max_file_bytes())
-        if file is None or (uri, file.sha256) in received:
+        if file is None:
+            continue
+        if received.received(file):
+            seen_again.append(replace(file, data=b""))
             continue
         with engine.begin() as conn:
             take_lock(conn, LOCK)
@@ -409,4 +463,5 @@ def load_dropped_targets(engine: Engine, inbox: str, run_id: str | None = None) 
                 targets.load(conn, checked)
             record_file(conn, file, "targets" if checked.ok else "targets_rejected", run_id=run_id)
         reports.append(checked.report())
+    _record_versions(engine, seen_again)
     return reports
