@@ -1,9 +1,9 @@
-"""Safety checks of an .xlsx (zip) archive, made before anything (python-calamine, zipfile) inflates it.
+"""Safety checks of an .xlsx (zip) archive, made before anything else (python-calamine) inflates it.
 
 A workbook is a zip of a few dozen XML parts. An archive with thousands of entries, one that declares or
 hides a huge inflated size, or an XML part declaring a DTD (billion laughs, external entities) is refused
 with the reason in Chinese and English, having inflated at most ``MAX_TOTAL_BYTES`` bytes, ``CHUNK`` at a
-time.
+time. An archive that passes gives back its inflated parts, so that the parser need not inflate them again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ MAX_RATIO = 200
 RATIO_FLOOR = 1024 * 1024
 """Inflated size from which ``MAX_RATIO`` applies: a smaller part cannot inflate to much at any ratio."""
 CHUNK = 64 * 1024
-"""Bytes read or inflated at a time: the most memory one part takes while it is checked."""
+"""Bytes read or inflated at a time: a part that inflates past its declared size is caught within one."""
 
 _CENTRAL_ENTRY = b"PK\x01\x02"  # begins every central directory entry
 _LOCAL_ENTRY = b"PK\x03\x04"  # begins every local header
@@ -31,6 +31,10 @@ _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # the only compression me
 _DECLARATIONS = tuple(word.encode(encoding) for word in ("<!doctype", "<!entity")
                       for encoding in ("ascii", "utf-16-le", "utf-16-be"))  # looked for in lower case
 _OVERLAP = max(map(len, _DECLARATIONS)) - 1  # bytes kept from a chunk to find a declaration split off
+_UTF8_NAME = 0x800  # the flag of a name written in UTF-8 rather than code page 437
+
+Parts = list[tuple[str, bytes]]
+"""An archive's entries in directory order, each as its name and inflated bytes (a name may recur)."""
 
 
 class UnsafeArchive(ValueError):
@@ -42,11 +46,12 @@ class UnsafeArchive(ValueError):
         self.en = en
 
 
-def check_workbook_archive(data: bytes) -> None:
-    """Raise ``UnsafeArchive`` unless ``data`` is a zip archive that is safe to inflate, cheapest check first.
+def check_workbook_archive(data: bytes) -> Parts:
+    """The parts of ``data``, a zip archive that is safe to inflate; else raise ``UnsafeArchive``, cheapest
+    check first.
 
     Every part is inflated once, ``CHUNK`` at a time and never past its declared size, to check its CRC and
-    that no XML part declares a DTD or entities.
+    that no XML part declares a DTD or entities. The parts returned hold at most ``MAX_TOTAL_BYTES``.
     """
     if data.count(_CENTRAL_ENTRY) > MAX_ENTRIES:  # counted before zipfile reads the whole directory
         raise UnsafeArchive(f"压缩包内有超过 {MAX_ENTRIES:,} 个部件，不是正常的 Excel 工作簿",
@@ -66,8 +71,7 @@ def check_workbook_archive(data: bytes) -> None:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
             raise _refused(info, f"的压缩比超过 {MAX_RATIO} 倍（疑似压缩炸弹）",
                            f"is compressed more than {MAX_RATIO}-fold (a zip bomb?)")
-    for info in entries:
-        _check_part(data, info)
+    return [(info.filename, _check_part(data, info)) for info in entries]
 
 
 def _refused(info: zipfile.ZipInfo, zh: str, en: str) -> UnsafeArchive:
@@ -75,9 +79,10 @@ def _refused(info: zipfile.ZipInfo, zh: str, en: str) -> UnsafeArchive:
     return UnsafeArchive(f"部件 {info.filename[:100]} {zh}", f"the part {info.filename[:100]} {en}")
 
 
-def _check_part(data: bytes, info: zipfile.ZipInfo) -> None:
-    """Inflate one part chunk by chunk, refusing a DTD or entity declaration (also split between chunks)."""
+def _check_part(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """One part inflated chunk by chunk, refusing a DTD or entity declaration (also split between chunks)."""
     tail = b""
+    chunks = []
     try:
         for chunk in _inflate(data, info):
             window = (tail + chunk).lower()
@@ -85,8 +90,10 @@ def _check_part(data: bytes, info: zipfile.ZipInfo) -> None:
                 raise _refused(info, "含有 DTD 或实体声明（<!DOCTYPE、<!ENTITY），Excel 不会写出这种内容",
                                "declares a DTD or entities (<!DOCTYPE, <!ENTITY), which Excel never writes")
             tail = window[-_OVERLAP:]
+            chunks.append(chunk)
     except zlib.error as exc:
         raise _refused(info, "已损坏", "is damaged") from exc
+    return b"".join(chunks)
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -102,6 +109,8 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
     if info.header_offset < 0 or len(header) < 30 or not header.startswith(_LOCAL_ENTRY):
         raise _refused(info, "已损坏", "is damaged")
     name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:], "little")
+    if not _same_name(info, header, data[info.header_offset + 30:info.header_offset + 30 + name_length]):
+        raise _refused(info, "已损坏", "is damaged")
     start = info.header_offset + 30 + name_length + extra_length
     stored = memoryview(data)[start:start + info.compress_size]
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
@@ -119,3 +128,13 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
             yield chunk
     if len(stored) < info.compress_size or size < info.file_size or crc != info.CRC:
         raise _refused(info, "已损坏", "is damaged")
+
+
+def _same_name(info: zipfile.ZipInfo, header: bytes, name: bytes) -> bool:
+    """Whether the local header names the part as the directory does: zipfile's reader refused one that did
+    not, and a parser could take it for another part."""
+    encoding = "utf-8" if int.from_bytes(header[6:8], "little") & _UTF8_NAME else "cp437"
+    try:
+        return name.decode(encoding) == info.orig_filename
+    except UnicodeDecodeError:
+        return False

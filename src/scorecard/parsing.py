@@ -15,15 +15,14 @@ import posixpath
 import re
 import string
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
 
 from defusedxml import DefusedXmlException, ElementTree
 
-from scorecard.archive import UnsafeArchive, check_workbook_archive
+from scorecard.archive import Parts, UnsafeArchive, check_workbook_archive
 from scorecard.catalog import Catalog, Indicator, Unit
 from scorecard.model import ParsedSubmission, Problem, ReportedValue
 from scorecard.vocabulary import Kind, Rule
@@ -508,12 +507,12 @@ def _ref(row: int, col: int) -> str:
     return f"{_column_letters(col)}{row + 1}"
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member holding the worksheet named ``sheet``, resolved through the workbook's relations."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+def _sheet_part(named: Mapping[str, bytes], sheet: str) -> str | None:
+    """The part holding the worksheet named ``sheet``, resolved through the workbook's relations."""
+    book = ElementTree.fromstring(named["xl/workbook.xml"])
     rel_id = next((s.get(_REL_NS) for s in book.iter()
                    if s.tag.endswith("}sheet") and s.get("name") == sheet), None)
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    rels = ElementTree.fromstring(named["xl/_rels/workbook.xml.rels"])
     target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
     if not target:
         return None
@@ -549,17 +548,19 @@ def _grid_extent(xml: bytes) -> tuple[int, int]:
     return rows, columns
 
 
-def _too_large(archive: zipfile.ZipFile) -> tuple[str, str] | None:
+def _too_large(parts: Parts) -> tuple[str, str] | None:
     """Why python-calamine must not read this workbook (in Chinese, in English), or None.
 
-    Every part is measured as if it were the sheet calamine is going to read (``_grid_extent``) or its
-    shared strings, for which calamine reserves room as declared by ``<sst uniqueCount>``.
+    Every part, a recurring name too, is measured as if it were the sheet calamine is going to read
+    (``_grid_extent``) or its shared strings, for which calamine reserves room as declared by
+    ``<sst uniqueCount>``.
     """
     limit = max_rows()
-    for info in archive.infolist():
-        xml = archive.read(info)
+    for _, xml in parts:
         rows, columns = _grid_extent(xml)
-        strings = max((int(found[1][:12]) for found in _UNIQUE_COUNT.finditer(xml)), default=0)
+        # the regex's leading \b stops re from skipping to the word, so parts without it are not searched
+        declared = _UNIQUE_COUNT.finditer(xml) if b"uniqueCount" in xml else iter(())
+        strings = max((int(found[1][:12]) for found in declared), default=0)
         if rows > limit:
             return (f"工作表超过 {limit:,} 行，远多于任何报表，请删除表格下方多余的行",
                     f"a sheet has more than {limit:,} rows, far more than any submission; delete the rows "
@@ -575,17 +576,16 @@ def _too_large(archive: zipfile.ZipFile) -> tuple[str, str] | None:
     return None
 
 
-def _broken_cells(data: bytes, sheet: str) -> dict[str, str]:
+def _broken_cells(named: Mapping[str, bytes], sheet: str) -> dict[str, str]:
     """Cells of ``sheet`` whose formula has no cached value ("formula") or whose value is an Excel error.
 
     python-calamine reads both as empty; one regex pass over the sheet's XML, looking only at the cells
     that hold a formula or an error, tells them apart.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            part = _sheet_part(archive, sheet)
-            xml = archive.read(part) if part else b""
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException):
+        part = _sheet_part(named, sheet)
+        xml = named[part] if part else b""
+    except (KeyError, ElementTree.ParseError, DefusedXmlException):
         return {}
     broken: dict[str, str] = {}
     found = _SHEET_DATA.search(xml)
@@ -689,12 +689,12 @@ def _read_workbook(name: str, data: bytes) -> _Draft | list[ParsedSubmission]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        check_workbook_archive(data)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                return _unreadable(name, "xlsx", "这不是 Excel 工作簿，请另存为 .xlsx 格式",
-                                   "this is not an Excel workbook; save it as .xlsx")
-            too_large = _too_large(archive)
+        parts = check_workbook_archive(data)  # inflated once here, then measured and searched, not re-read
+        named = dict(parts)  # where a name recurs, the last part, as zipfile's reader takes it
+        if "xl/workbook.xml" not in named:
+            return _unreadable(name, "xlsx", "这不是 Excel 工作簿，请另存为 .xlsx 格式",
+                               "this is not an Excel workbook; save it as .xlsx")
+        too_large = _too_large(parts)
         if too_large:
             return _unreadable(name, "xlsx", *too_large)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -707,13 +707,13 @@ def _read_workbook(name: str, data: bytes) -> _Draft | list[ParsedSubmission]:
     except BaseException as exc:
         # beside the errors of a damaged file: a duration cell beyond timedelta's range (OverflowError), and a
         # panic of calamine's Rust code (a date cell of -1e308), which pyo3 raises as PanicException
-        damaged = isinstance(exc, CalamineError | zipfile.BadZipFile | ValueError | OSError | OverflowError)
+        damaged = isinstance(exc, CalamineError | ValueError | OSError | OverflowError)
         if not damaged and type(exc).__name__ != "PanicException":
             raise
         return _unreadable(name, "xlsx", f"工作簿已损坏，请重新保存后再报送（{exc}）",
                            f"the workbook is damaged; save it again and resend ({exc})")
     draft = _Draft(file=name, form="xlsx", sheet=sheet)
-    broken = _broken_cells(data, sheet)
+    broken = _broken_cells(named, sheet)
     header = _header_index(grid)
     _workbook_meta(draft, grid, broken, len(grid) if header is None else header)
     if header is None:
