@@ -178,11 +178,6 @@ def listed_target_files(inbox: str) -> list[Listed]:
     return _listed(open_location(inbox) / TARGETS_FOLDER, skip_folder=None)
 
 
-def list_submission_files(inbox: str) -> list[str]:
-    """Every submission file of the inbox, recursively, in path order (the receiving order)."""
-    return [f.uri for f in listed_submission_files(inbox)]
-
-
 @dataclass(frozen=True)
 class FileBytes:
     """A received file: its bytes, or why they were not read (``error``, then ``data`` is empty), and the

@@ -28,7 +28,7 @@ def test_only_system_and_editor_leftovers_are_junk(name: str, junk: bool, tmp_pa
     assert sources.is_junk(name) is junk
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / name).write_bytes(b"x")
-    listed = sources.list_submission_files(str(tmp_path))
+    listed = [f.uri for f in sources.listed_submission_files(str(tmp_path))]
     assert listed == ([] if junk else [str(tmp_path / "sub" / name)])
 
 
