@@ -19,10 +19,6 @@ class StorageUnavailable(EnvironmentFault):
     """A folder or bucket the pipeline writes to (quarantine, bulletins) refuses the write."""
 
 
-class MailUndeliverable(EnvironmentFault):
-    """Every message of a run was refused or could not reach the mail server (they stay in the log)."""
-
-
 class ValidatorUnavailable(EnvironmentFault):
     """The warm validator named by ``SCORECARD_VALIDATOR_URL`` cannot be reached, or refused the request."""
 
