@@ -114,8 +114,7 @@ def check_data(submissions: list[ParsedSubmission], catalog: Catalog, suites_dir
     records = _suite_rows(submissions, catalog)
     if not records or not documents:
         return
-    gx = _gx()
-    suites = [gx.ExpectationSuite(**document) for document in documents]
+    suites = _expectation_suites(documents)
     frame = rows_frame(records)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     found: list[tuple[int, int, int, Problem]] = []
@@ -160,8 +159,12 @@ def _suite_documents(folder: Path) -> list[dict[str, Any]]:
 
 def load_suites(folder: Path) -> list[Any]:
     """The suites of ``folder`` (``_suite_documents``) as Great Expectations ``ExpectationSuite``s."""
+    return _expectation_suites(_suite_documents(folder))
+
+
+def _expectation_suites(documents: list[dict[str, Any]]) -> list[Any]:
     gx = _gx()
-    return [gx.ExpectationSuite(**document) for document in _suite_documents(folder)]
+    return [gx.ExpectationSuite(**document) for document in documents]
 
 
 def _check_meta(path: Path, meta: Mapping[str, Any]) -> None:
