@@ -1,37 +1,44 @@
 """Benchmark: parse + validate + load N synthetic monthly submissions, end to end.
 
-    .venv/bin/python bench/ingest.py [--units 5000] [--backend sqlite|postgresql|both]
+    .venv/bin/python bench/ingest.py [--units 5000] [--backend sqlite|postgresql|both] [--workers N ...]
 
 Generates one month of submissions for N synthetic units (half workbooks, half CSV; generation is not
-timed), then ingests them into a fresh warehouse in a child process and prints submissions per second
-and the child's peak memory. Goal (issue 2): ≥ 500 submissions/s on one core, ≤ 500 MB.
+timed), then ingests them into a fresh warehouse in a child process, with one worker process and with
+one per core, and prints submissions per second and peak memory. Goals (issue 11), on PostgreSQL:
+≥ 600 submissions/s on one core, ≥ 1,000/s on all cores, peak ≤ 500 MB for 5,000 files.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import platform
 import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from queue import Empty
 
+import psutil
 import sqlalchemy as sa
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def _run(url: str, files: list[str], n_units: int, quarantine: str, queue) -> None:
-    from scorecard import config, ingest, samples, validation, warehouse
+def _run(url: str, files: list[str], n_units: int, quarantine: str, workers: int, queue) -> None:
+    from scorecard import ingest, samples, validation, warehouse
 
     catalog = samples.synthetic_catalog(n_units)
     eng = warehouse.engine(url)
     warehouse.init_db(eng, catalog)
     started = time.perf_counter()
-    validation.load_suites(config.expectations_dir())  # the one-off Great Expectations start-up, timed apart
+    validation.start_great_expectations()  # the one-off Great Expectations start-up, timed apart
     warm = time.perf_counter()
-    report = ingest.ingest_files(eng, files, quarantine_root=quarantine)
+    report = ingest.ingest_files(eng, files, quarantine_root=quarantine, workers=workers)
     done = time.perf_counter()
     queue.put({
         "startup_s": warm - started,
@@ -41,14 +48,41 @@ def _run(url: str, files: list[str], n_units: int, quarantine: str, queue) -> No
     })
 
 
-def measure(url: str, files: list[str], n_units: int, workdir: Path) -> dict:
+def measure(url: str, files: list[str], n_units: int, workdir: Path, workers: int) -> dict:
+    """The child's figures, and ``total_pss_mb``: the peak, sampled every 100 ms, of the memory the child and
+    its worker processes hold together (proportional set size: pages they share counted once)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_run, args=(url, files, n_units, str(workdir / "quarantine"), queue))
+    child = context.Process(target=_run, args=(url, files, n_units, str(workdir / "quarantine"), workers,
+                                               queue))
     child.start()
-    result = queue.get()
+    total_pss = 0
+    while True:
+        total_pss = max(total_pss, _pss(child.pid))
+        try:
+            result = queue.get(timeout=0.1)
+            break
+        except Empty:
+            continue
     child.join()
-    return result
+    return {**result, "total_pss_mb": total_pss / 2**20}
+
+
+def _pss(pid: int) -> int:
+    """Bytes held by the process ``pid`` and its descendants, shared pages divided among their sharers."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in processes:
+        try:  # smaps_rollup: the kernel's sums, far cheaper to read than every mapping's smaps
+            rollup = Path(f"/proc/{process.pid}/smaps_rollup").read_text()
+        except OSError:  # a worker ended between the listing and the reading
+            continue
+        total += next(int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total
 
 
 def main() -> None:
@@ -56,10 +90,14 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=5000)
     parser.add_argument("--period", default="2026-09")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--workers", type=int, action="append",
+                        help="worker processes (repeatable; default: 1 and all cores)")
     args = parser.parse_args()
 
     from scorecard import samples
 
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         catalog = samples.synthetic_catalog(args.units)
@@ -68,22 +106,32 @@ def main() -> None:
         print(f"generated {len(files)} submissions in {time.perf_counter() - t:.1f} s")
         backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
         for backend in backends:
-            if backend == "sqlite":
-                url, cleanup = f"sqlite:///{workdir / 'bench.db'}", None
-            else:
-                name = f"scorecard_bench_{uuid.uuid4().hex[:8]}"
-                admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'create database "{name}"'))
-                url, cleanup = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(False), name
-            result = measure(url, files, args.units, workdir)
-            rate = len(files) / result["ingest_s"]
-            print(f"{backend:>10}: {len(files)} submissions in {result['ingest_s']:.1f} s = {rate:.0f}/s "
-                  f"(+ {result['startup_s']:.1f} s GX start-up), peak {result['peak_mb']:.0f} MB, "
-                  f"{result['counts']}")
-            if cleanup:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'drop database "{cleanup}" with (force)'))
+            for workers in args.workers or sorted({1, cores}):
+                with fresh_warehouse(backend, workdir) as url:
+                    result = measure(url, files, args.units, workdir, workers)
+                rate = len(files) / result["ingest_s"]
+                print(f"{backend:>10}, {workers} worker(s): {len(files)} submissions in "
+                      f"{result['ingest_s']:.1f} s = {rate:.0f}/s "
+                      f"(+ {result['startup_s']:.1f} s GX start-up), "
+                      f"peak {result['total_pss_mb']:.0f} MB all processes together "
+                      f"(main process RSS {result['peak_mb']:.0f} MB), {result['counts']}")
+
+
+@contextmanager
+def fresh_warehouse(backend: str, workdir: Path) -> Iterator[str]:
+    """The URL of an empty warehouse database, dropped afterwards."""
+    if backend == "sqlite":
+        path = workdir / "bench.db"
+        yield f"sqlite:///{path}"
+        path.unlink()
+        return
+    name = f"scorecard_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    yield sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'drop database "{name}" with (force)'))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ feedback workbook naming every problem (data contract §2–§3).
 
 **Tasks**
 - `list_pending`: the files not yet received, cut into batches of `batch_size` files.
-- `ingest_batch`: one mapped instance per batch. Batches run one at a time, in order: the receiving
-  order decides which of two versions of a report is in force.
+- `prepare_batch`: one mapped instance per batch, side by side on any Celery worker: reads, parses and
+  checks its files with the Great Expectations suites, and keeps the result in the warehouse.
+- `load_batches`: loads the prepared batches one after the other, in receiving order (the receiving
+  order decides which of two versions of a report is in force), one log line per file.
 - `summarise`: counts of accepted / rejected / duplicate submissions; it fails the run when a batch
-  failed (its files are taken again by the next run), after counting the others.
+  could not be prepared (its files are taken again by the next run), after counting the others.
 - `announce_submissions`: emits an event of the **`scorecard_submissions`** asset, with
   `extra.periods` = the periods of the newly accepted submissions, *only when something was
   accepted* (otherwise it is skipped): that event makes `scorecard_monthly_snapshot` re-take the
@@ -18,12 +20,13 @@ feedback workbook naming every problem (data contract §2–§3).
 - `notify_rejections`: emails each rejected file's errors (and its feedback workbook) to the unit's
   contact, once per file content; then `resend_rejection_notices`, in every run, resends the
   notices whose delivery failed before (an SMTP outage delays a notice, never loses it).
-- A run that finds no new file skips `ingest_batch` and the three tasks that read its results.
+- A run that finds no new file skips `prepare_batch`, `load_batches` and the three tasks that read
+  its results.
 - `load_targets`: loads the annual target files dropped in `<inbox>/targets/`, each whole or not at
   all. New targets do not trigger snapshots: re-run `scorecard_monthly_snapshot` with `period` set.
 
 **Params**: `inbox` — a local folder or any ObjectStoragePath URL (`s3://…`, `sftp://…`); empty means
-`SCORECARD_INBOX`, else `<data dir>/inbox`. `batch_size` — files per mapped task (default 500).
+`SCORECARD_INBOX`, else `<data dir>/inbox`. `batch_size` — files per `prepare_batch` (default 500).
 
 Failures email the data team (`SCORECARD_TEAM_EMAILS`) through the `smtp_default` connection.
 """
@@ -48,7 +51,7 @@ from scorecard.vocabulary import Tag
         "inbox": Param(None, type=["null", "string"],
                        description="Inbox folder or URL; empty: SCORECARD_INBOX, else <data dir>/inbox."),
         "batch_size": Param(tasks.BATCH_SIZE, type="integer", minimum=1,
-                            description="Files per mapped ingest task."),
+                            description="Files per mapped prepare_batch task."),
     },
 )
 def scorecard_ingest() -> None:
@@ -56,9 +59,13 @@ def scorecard_ingest() -> None:
     def list_pending(params: dict | None = None) -> list[list[str]]:
         return tasks.pending_batches(params["inbox"], params["batch_size"])
 
-    @task(max_active_tis_per_dagrun=1)
-    def ingest_batch(uris: list[str], run_id: str | None = None) -> dict:
-        return tasks.ingest_batch(uris, run_id)
+    @task
+    def prepare_batch(uris: list[str], run_id: str | None = None, ti=None) -> dict:
+        return tasks.prepare_batch(uris, run_id, ti.map_index)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+    def load_batches(batches: list[list[str]], prepared: list[dict], run_id: str | None = None) -> list[dict]:
+        return tasks.load_batches(batches, prepared, run_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
     def summarise(batches: list[list[str]], results: list[dict]) -> dict:
@@ -81,7 +88,7 @@ def scorecard_ingest() -> None:
         return tasks.load_targets(params["inbox"], run_id)
 
     batches = list_pending()
-    results = ingest_batch.expand(uris=batches)
+    results = load_batches(batches, prepare_batch.expand(uris=batches))
     summarise(batches, results)
     announce_submissions(results)
     notify_rejections(results) >> resend_rejection_notices()

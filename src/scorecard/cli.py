@@ -229,6 +229,9 @@ def _validate_here(file: Path, db: str | None, as_json: bool) -> dict:
 @app.command()
 def ingest(
     inbox: Annotated[str, typer.Argument(help="Inbox folder or ObjectStoragePath URL (s3://…, sftp://…).")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", envvar="SCORECARD_WORKERS", min=1,
+        help="Processes reading, parsing and checking files side by side (default: one per core).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -242,7 +245,8 @@ def ingest(
     target_reports = ingest_mod.load_dropped_targets(eng, inbox)
     pending = ingest_mod.pending_files(eng, inbox)
     with typer.progressbar(length=len(pending), label="ingesting", file=sys.stderr) as bar:
-        report = ingest_mod.ingest_files(eng, pending, progress=bar.update)
+        report = ingest_mod.ingest_files(eng, pending, progress=bar.update,
+                                         workers=workers or os.cpu_count() or 1)
     if as_json:
         emit(report.as_json())
         return

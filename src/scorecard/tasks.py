@@ -27,7 +27,9 @@ from scorecard import config
 from scorecard.vocabulary import SubmissionStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
+
+    from scorecard.ingest import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -140,37 +142,85 @@ def inbox_location(inbox: str | None = None) -> str:
 
 
 def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[list[str]]:
-    """The inbox's files not yet received, in receiving order, cut into batches of ``batch_size``."""
-    from scorecard import ingest
+    """The inbox's files not yet received, in receiving order, cut into batches of ``batch_size``; the
+    prepared batches of runs that ended long ago are deleted first."""
+    from scorecard import ingest, preparing
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     location = inbox_location(inbox)
-    files = ingest.pending_files(warehouse_engine(), location)
+    engine = warehouse_engine()
+    preparing.forget_old(engine)
+    files = ingest.pending_files(engine, location)
     log.info("%s: %d files not yet received", location, len(files))
-    return [files[start:start + batch_size] for start in range(0, len(files), batch_size)]
+    return [list(batch) for batch in preparing.batches(files, batch_size)]
 
 
-def ingest_batch(uris: Sequence[str], run_id: str | None = None) -> dict:
-    """Receive one batch for the run ``run_id``: ``{"submissions": [...contract §5 entries],
-    "rejections": [...]}``, and one log line per submission.
+def prepare_batch(uris: Sequence[str], run_id: str, batch: int) -> dict:
+    """Read, parse and check the ``batch``-th batch of the run ``run_id`` and keep it in the warehouse for
+    ``load_batches``: ``{"batch", "files"}``. Batches are prepared side by side, on any worker."""
+    from scorecard import ingest, preparing
 
-    Each rejection carries ``sha256``, the content it is about: a corrected file dropped at the same
-    path and rejected again is another notice, not a repeat of the first.
+    engine = warehouse_engine()
+    plan = preparing.prepare(uris, ingest.current_catalog(engine))
+    preparing.store(engine, run_id, batch, plan)
+    log.info("batch %d: %d files prepared", batch, len(plan))
+    return {"batch": batch, "files": len(plan)}
+
+
+def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping], run_id: str) -> list[dict]:
+    """Load the run's ``prepared`` batches (what ``prepare_batch`` answered) one after the other, in
+    receiving order: for each, ``{"submissions": [...contract §5 entries], "rejections": [...]}``, and one
+    log line per submission.
+
+    Loading stops at a batch whose preparation failed: its files and those after it are left for the next
+    run, which takes them in order (``summarise_ingest`` fails this one). A batch loaded by an earlier
+    attempt of this task answers what it gave then: its result was recorded in the transaction that
+    loaded it.
     """
+    from scorecard import ingest, preparing, quarantine
+
+    engine = warehouse_engine()
+    catalog = ingest.current_catalog(engine)
+    quarantine_root = config.quarantine_dir()
+    quarantine.sweep(engine, quarantine_root)
+    ready = {p["batch"] for p in prepared}
+    results = []
+    for batch, uris in enumerate(batches):
+        kept = preparing.stored(engine, run_id, batch) if batch in ready else None
+        if kept is None:
+            log.error("batch %d was not prepared: its %d files and those of the %d batches after it are "
+                      "left for the next run", batch, len(uris), len(batches) - batch - 1)
+            break
+        if kept.result is not None:
+            log.info("batch %d was loaded by an earlier attempt", batch)
+            results.append(kept.result)
+        else:
+            def finish(conn: Connection, report: IngestReport, batch: int = batch) -> None:
+                preparing.mark_loaded(conn, run_id, batch, _batch_result(report))
+
+            report = ingest.load(engine, kept.plan or [], catalog, quarantine_root, run_id, finish)
+            _log_verdicts(batch, report)
+            results.append(_batch_result(report))
+    return results
+
+
+def _batch_result(report: IngestReport) -> dict:
+    """What a loaded batch gives the later tasks. Each rejection carries ``sha256``, the content it is
+    about: a corrected file dropped at the same path and rejected again is another notice."""
     from dataclasses import asdict
 
-    from scorecard import ingest
+    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
 
-    report = ingest.ingest_files(warehouse_engine(), list(uris), run_id=run_id)
+
+def _log_verdicts(batch: int, report: IngestReport) -> None:
     feedback = {r.file: r.feedback_path for r in report.rejections}
     for entry in report.entries:
         rules = ",".join(sorted({e["rule"] for e in entry["errors"]}))
         log.info("%s %s %s: %s%s%s", entry["unit_code"] or "?", entry["period"] or "?", entry["status"],
                  PurePosixPath(entry["file"]).name, f" [{rules}]" if rules else "",
                  f" feedback {feedback[entry['file']]}" if feedback.get(entry["file"]) else "")
-    log.info("batch of %d files: %s", len(uris), report.counts())
-    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
+    log.info("batch %d: %s", batch, report.counts())
 
 
 def _submissions(results: Iterable[Mapping]) -> list[Mapping]:
@@ -191,8 +241,8 @@ def summarise_ingest(batches: Sequence[Sequence[str]], results: Sequence[Mapping
                "periods": accepted_periods(results)}
     log.info("ingest summary: %s", summary)
     if len(results) < len(batches):
-        raise AirflowException(f"{len(batches) - len(results)} of {len(batches)} ingest batches failed; "
-                               "their files are taken again by the next run")
+        raise AirflowException(f"{len(batches) - len(results)} of {len(batches)} ingest batches were not "
+                               "loaded; their files are taken again by the next run")
     return summary
 
 

@@ -253,6 +253,12 @@ def _raise_on_exception(suite_name: str, outcome: Any) -> None:
                              f"{item.get('exception_message')}")
 
 
+def start_great_expectations() -> None:
+    """Import Great Expectations and build its context now, once per process (processes forked after
+    this inherit both instead of paying seconds each)."""
+    _batch_definition()
+
+
 @cache
 def _batch_definition() -> Any:
     """The whole-dataframe batch definition of an ephemeral GX context, created once per process, silenced

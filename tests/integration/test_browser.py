@@ -332,16 +332,16 @@ def test_the_ingest_runs_tab_shows_its_files_and_verdicts(page: Page, airflow: A
     shot(page, "04-ingest-run-tab")
 
 
-def test_the_ingest_batch_log_gives_each_files_verdict(page: Page, airflow: Airflow, ingest_run: dict,
+def test_the_load_batches_log_gives_each_files_verdict(page: Page, airflow: Airflow, ingest_run: dict,
                                                        rejected: Rejected) -> None:
     page.goto(f"{airflow.url}/dags/scorecard_ingest/runs/{quote(ingest_run['dag_run_id'])}")
-    page.get_by_role("table").get_by_role("link", name="ingest_batch", exact=True).click()
+    page.get_by_role("table").get_by_role("link", name="load_batches", exact=True).click()
     page.get_by_role("textbox", name="Search logs...").fill(rejected.file)
 
     rules = ",".join(sorted(rejected.rules))
     verdict = f"{rejected.unit_code} {rejected.period} rejected: {rejected.file} [{rules}] feedback "
     expect(page.get_by_text(verdict)).to_be_visible()
-    shot(page, "05-ingest-batch-log")
+    shot(page, "05-load-batches-log")
 
 
 def test_the_trigger_form_refuses_month_13(page: Page, airflow: Airflow) -> None:

@@ -54,7 +54,8 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_
     [rejected] = [line for line in verdicts if "C02" in line]
     assert rejected.startswith("C02 2026-09 rejected: c02_2026-09.xlsx [negative_value] feedback ")
     assert not [r for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < 30]
-    assert task_states(first)["ingest_batch"] == ["success", "success"]
+    assert task_states(first)["prepare_batch"] == ["success", "success"]
+    assert task_states(first)["load_batches"] == ["success"]
     assert submissions(scorecard_env) == [("C01", "2026-09", "accepted"), ("C02", "2026-09", "rejected"),
                                           ("P01", "2026-08", "accepted")]
     [summary] = xcom_values(first, "summarise")
@@ -69,7 +70,8 @@ def test_ingest_run_loads_accepts_and_rejects_then_changes_nothing_until_a_file_
 
     assert str(second.state) == "success", task_states(second)
     assert task_states(second) == {
-        "list_pending": ["success"], "ingest_batch": ["skipped"], "summarise": ["skipped"],
+        "list_pending": ["success"], "prepare_batch": ["skipped"], "load_batches": ["skipped"],
+        "summarise": ["skipped"],
         "announce_submissions": ["skipped"], "notify_rejections": ["skipped"],
         "resend_rejection_notices": ["success"], "load_targets": ["success"]}
     assert asset_events(second) == []
@@ -218,8 +220,9 @@ def test_dag_test_runs_write_task_logs_where_the_ui_reads_them(run_dag, scorecar
         dag_run = run_dag("scorecard_ingest")
 
     folder = tmp_path / "logs" / "dag_id=scorecard_ingest" / f"run_id={dag_run.run_id}"
-    [batch_log] = (folder / "task_id=ingest_batch").rglob("attempt=*.log")
-    assert batch_log.relative_to(folder).parts[1] == "map_index=0"
+    assert [p.relative_to(folder).parts[1] for p in (folder / "task_id=prepare_batch").rglob("attempt=*.log")
+            ] == ["map_index=0"]
+    batch_log = folder / "task_id=load_batches" / "attempt=1.log"
     lines = [json.loads(line) for line in batch_log.read_text(encoding="utf-8").splitlines()]
     assert {"timestamp", "event", "level", "logger"} <= lines[0].keys()
     assert "C01 2026-09 accepted: c01_2026-09.xlsx" in [line["event"] for line in lines]

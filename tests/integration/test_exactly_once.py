@@ -171,7 +171,7 @@ import sys
 from scorecard import ingest, warehouse
 engine = warehouse.engine(sys.argv[1])
 ingest.ingest_files(engine, ingest.pending_files(engine, sys.argv[2]), quarantine_root=sys.argv[3],
-                    chunk_size=7)
+                    batch_size=7)
 """
 
 

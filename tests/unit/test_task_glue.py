@@ -52,7 +52,7 @@ def test_summary_counts_the_finished_batches_and_fails_the_run_for_a_missing_one
 
     assert tasks.summarise_ingest(batches[:1], results) == {
         "accepted": 1, "rejected": 1, "duplicate": 0, "files": 2, "batches": 1, "periods": ["2026-08"]}
-    with pytest.raises(AirflowException, match="1 of 2 ingest batches failed"):
+    with pytest.raises(AirflowException, match="1 of 2 ingest batches were not loaded"):
         tasks.summarise_ingest(batches, results)
 
 

@@ -1,0 +1,2 @@
+-- What a run's batch holds: the prepared files until it is loaded, then what loading it gave.
+select payload, result from prepared_batches where run_id = :run_id and batch = :batch
