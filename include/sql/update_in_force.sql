@@ -1,5 +1,5 @@
--- One row per unit and period: the given accepted submission goes into force (the one it replaces
--- went out of force just before, update_out_of_force.sql).
+-- The newly accepted submissions that supersede what was in force for their unit and period (at most
+-- one per unit and period) go into force.
 update submissions
 set in_force = true
-where submission_id = :submission_id and status = 'accepted'
+where submission_id in :ids and status = :accepted

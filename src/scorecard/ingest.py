@@ -23,7 +23,7 @@ from scorecard.memory import cyclic_gc_paused
 from scorecard.model import ParsedSubmission
 from scorecard.preparing import Planned
 from scorecard.vocabulary import SubmissionStatus
-from scorecard.warehouse import append_rows, insert_returning, read_catalog, sql, take_lock
+from scorecard.warehouse import append_rows, execute_for_ids, insert_returning, read_catalog, sql, take_lock
 
 CHUNK_SIZE = 5000
 """Files per batch in one process: one Great Expectations run (~0.3–0.7 s) and one transaction each."""
@@ -232,14 +232,15 @@ class Loader:
         submission_ids = insert_returning(self.conn, "submissions", [
             self._submission_row(file_id, sub, state) for file_id, sub in ordered], "submission_id")
         values: list[dict] = []
-        in_force: list[dict] = []
+        in_force: list[tuple[int, int | None]] = []
         for (_, sub), submission_id in zip(ordered, submission_ids, strict=True):
             if sub.status == SubmissionStatus.ACCEPTED:
                 self._accepted(submission_id, sub, state, values, in_force)
         append_rows(self.conn, "insert_reported_value", "reported_values", values)
-        if in_force:
-            self.conn.execute(sql("update_out_of_force"), in_force)
-            self.conn.execute(sql("update_in_force"), in_force)
+        replaced = [old for _, old in in_force if old is not None]
+        execute_for_ids(self.conn, "update_out_of_force", replaced)  # first: in force is unique per period
+        execute_for_ids(self.conn, "update_in_force", [new for new, _ in in_force],
+                        accepted=str(SubmissionStatus.ACCEPTED))
         for file, file_subs in wave:
             if file_subs is None:
                 report.entries.extend(self._duplicate(file))
@@ -290,7 +291,7 @@ class Loader:
 
     @staticmethod
     def _accepted(submission_id: int, sub: ParsedSubmission, state: dict, values: list[dict],
-                  in_force: list[dict]) -> None:
+                  in_force: list[tuple[int, int | None]]) -> None:
         """Queue an accepted submission's figures, and its going into force if it supersedes."""
         values.extend(
             {"submission_id": submission_id, "indicator_code": row.indicator_code, "value": row.value,
@@ -301,8 +302,7 @@ class Loader:
         current = state.get((sub.unit_code, sub.period))
         if current is None or supersedes(_naive(sub.submitted_at), current.in_force_id,
                                          current.in_force_submitted_at):
-            in_force.append({"submission_id": submission_id, "unit_code": sub.unit_code,
-                             "period": sub.period})
+            in_force.append((submission_id, current.in_force_id if current else None))
 
     def _quarantine(self, file: sources.FileBytes, file_id: int, subs: list[ParsedSubmission],
                     report: IngestReport) -> None:

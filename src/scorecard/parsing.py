@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from defusedxml import DefusedXmlException, ElementTree
@@ -92,8 +93,10 @@ Grid = Sequence[Sequence[object]]
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
+@lru_cache(maxsize=4096)
 def _key(label: object) -> str:
-    """A header or metadata label reduced for matching: width, case, spaces, ``_``, ``*``, ``:`` and (…)."""
+    """A header or metadata label reduced for matching: width, case, spaces, ``_``, ``*``, ``:`` and (…).
+    Cached: every file repeats the same few labels."""
     text = unicodedata.normalize("NFKC", str(label)).casefold()
     if len(text) > MAX_LABEL_CHARS:
         return text
@@ -173,7 +176,8 @@ def _text(raw: object) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return unicodedata.normalize("NFKC", str(raw)).strip()
+    text = str(raw)
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()  # ASCII is NFKC already
 
 
 def _given(raw: object) -> bool:
@@ -532,13 +536,12 @@ def _grid_extent(xml: bytes) -> tuple[int, int]:
     start, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
     if start < 0:
         return 0, 0
-    top_row = top_column = b""  # compared as numbers are: by length, then digit by digit
-    for letters, digits in map(re.Match.groups, _REFERENCE.finditer(xml, start, end)):
-        if len(digits) > len(top_row) or (len(digits) == len(top_row) and digits > top_row):
-            top_row = digits
-        letters = letters.upper()
-        if len(letters) > len(top_column) or (len(letters) == len(top_column) and letters > top_column):
-            top_column = letters
+    references = _REFERENCE.findall(xml, start, end)
+    top_row = top_column = b""
+    if references:
+        letters, digits = zip(*references, strict=True)
+        top_row = _greatest(digits)
+        top_column = _greatest(b" ".join(letters).upper().split(b" "))
     rows, columns = int(top_row[:12] or 0), 0  # 12 digits or 8 letters are beyond any limit already
     for letter in top_column[:8]:
         columns = columns * 26 + letter - 64
@@ -546,6 +549,12 @@ def _grid_extent(xml: bytes) -> tuple[int, int]:
         rows += sum(1 for _ in _ROW_TAG.finditer(xml, start, end))
         columns += sum(1 for _ in _CELL_START.finditer(xml, start, end))
     return rows, columns
+
+
+def _greatest(numerals: Sequence[bytes]) -> bytes:
+    """The greatest of row numbers or column letters, compared as numbers are: by length, then in order."""
+    longest = max(map(len, numerals))
+    return max(numeral for numeral in numerals if len(numeral) == longest)
 
 
 def _too_large(parts: Parts) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -73,23 +74,36 @@ def insert_returning(conn: Connection, table: str, rows: list[dict], key: str) -
     return list(conn.execute(statement, rows).scalars())
 
 
+IDS_PER_STATEMENT = 10_000
+"""Values bound to one ``in :ids`` list (SQLite takes at most 32,766 bound values in a statement)."""
+
+
+def execute_for_ids(conn: Connection, statement: str, ids: list[int], **params: object) -> None:
+    """Execute ``include/sql/<statement>.sql``, whose ``:ids`` is a list, for ``ids``: one statement for
+    up to IDS_PER_STATEMENT of them, not one per row."""
+    query = sql(statement).bindparams(sa.bindparam("ids", expanding=True))
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        conn.execute(query, {"ids": ids[start:start + IDS_PER_STATEMENT], **params})
+
+
 def append_rows(conn: Connection, statement: str, table: str, rows: list[dict]) -> None:
-    """Append many rows to ``table``: PostgreSQL's COPY (lists and dicts as JSON), elsewhere
-    ``include/sql/<statement>.sql`` executed for every row. What a month's figures cost to load."""
+    """Append many rows to ``table``: PostgreSQL's COPY (a column holding a list or dict in the first row
+    as JSON), elsewhere ``include/sql/<statement>.sql`` executed for every row. What a month's figures
+    cost to load."""
     if not rows:
         return
     if conn.dialect.name != "postgresql":
         conn.execute(sql(statement), rows)
         return
     columns = list(rows[0])
+    as_json = [c for c in columns if isinstance(rows[0][c], list | dict)]
+    values = itemgetter(*columns)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
         for row in rows:
-            copy.write_row([_copied(row[c]) for c in columns])
-
-
-def _copied(value: object) -> object:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+            if as_json:
+                row = {**row, **{c: json.dumps(row[c], ensure_ascii=False) for c in as_json}}
+            copy.write_row(values(row))
 
 
 def take_lock(conn: Connection, name: str) -> None:
