@@ -97,7 +97,8 @@ def main() -> None:
     from scorecard import samples
 
     cores = os.cpu_count() or 1
-    print(f"machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}")
+    print(f"machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}; "
+          f"{capacity(cores)}")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         catalog = samples.synthetic_catalog(args.units)
@@ -115,6 +116,23 @@ def main() -> None:
                       f"(+ {result['startup_s']:.1f} s GX start-up), "
                       f"peak {result['total_pss_mb']:.0f} MB all processes together "
                       f"(main process RSS {result['peak_mb']:.0f} MB), {result['counts']}")
+
+
+def _spin(_: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
+def capacity(cores: int) -> str:
+    """How much the cores give right now: the same loop alone, then one per core at once (on a shared
+    machine the second figure says how far all cores can speed anything up)."""
+    alone = _spin(0)
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        together = max(pool.map(_spin, range(cores)))
+    return f"a CPU-bound loop takes {alone:.2f} s alone, {together:.2f} s {cores} at once"
 
 
 @contextmanager
