@@ -20,20 +20,21 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from scorecard import assets, tasks
+from scorecard import assets, dag_conventions, tasks
 from scorecard.vocabulary import Tag
 
 
 @dag(
     schedule=[assets.SNAPSHOTS],
-    start_date=tasks.START_DATE,
+    start_date=dag_conventions.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.ALERTS],
-    default_args=tasks.default_args(),
+    default_args=dag_conventions.default_args(),
     params={
-        "period": tasks.period_param("Month to alert on, YYYY-MM; empty: the periods the event names."),
+        "period": dag_conventions.period_param(
+            "Month to alert on, YYYY-MM; empty: the periods the event names."),
     },
 )
 def scorecard_alerts() -> None:

@@ -35,22 +35,22 @@ from __future__ import annotations
 
 from airflow.sdk import Param, TriggerRule, dag, task
 
-from scorecard import assets, tasks
+from scorecard import assets, dag_conventions, tasks
 from scorecard.vocabulary import Tag
 
 
 @dag(
     schedule="*/15 * * * *",
-    start_date=tasks.START_DATE,
+    start_date=dag_conventions.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.INGEST],
-    default_args=tasks.default_args(),
+    default_args=dag_conventions.default_args(),
     params={
         "inbox": Param(None, type=["null", "string"],
                        description="Inbox folder or URL; empty: SCORECARD_INBOX, else <data dir>/inbox."),
-        "batch_size": Param(tasks.BATCH_SIZE, type="integer", minimum=1,
+        "batch_size": Param(dag_conventions.BATCH_SIZE, type="integer", minimum=1,
                             description="Files per mapped prepare_batch task."),
     },
 )

@@ -28,23 +28,24 @@ from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from scorecard import assets, tasks
+from scorecard import assets, dag_conventions, tasks
 from scorecard.vocabulary import Tag
 
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 6 5 * *", timezone=tasks.TIMEZONE),
+        timetable=CronTriggerTimetable("0 6 5 * *", timezone=dag_conventions.TIMEZONE),
         assets=assets.SUBMISSIONS,
     ),
-    start_date=tasks.START_DATE,
+    start_date=dag_conventions.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.SNAPSHOT],
-    default_args=tasks.default_args(),
+    default_args=dag_conventions.default_args(),
     params={
-        "period": tasks.period_param("Month to snapshot, YYYY-MM; empty: the month before the run's date."),
+        "period": dag_conventions.period_param(
+            "Month to snapshot, YYYY-MM; empty: the month before the run's date."),
     },
 )
 def scorecard_monthly_snapshot() -> None:

@@ -19,20 +19,21 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from scorecard import tasks
+from scorecard import dag_conventions, tasks
 from scorecard.vocabulary import Tag
 
 
 @dag(
     schedule="0 9 * * *",
-    start_date=tasks.START_DATE,
+    start_date=dag_conventions.START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=[Tag.SCORECARD, Tag.ALERTS],
-    default_args=tasks.default_args(),
+    default_args=dag_conventions.default_args(),
     params={
-        "period": tasks.period_param("Month to remind for, YYYY-MM; empty: the month before the run's date."),
+        "period": dag_conventions.period_param(
+            "Month to remind for, YYYY-MM; empty: the month before the run's date."),
     },
 )
 def scorecard_reminders() -> None:

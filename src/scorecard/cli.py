@@ -94,6 +94,16 @@ def fail(message: str, as_json: bool = False) -> NoReturn:
     raise typer.Exit(2)
 
 
+def checked_period(period: str, as_json: bool = False) -> str:
+    """The ``--period`` option, checked (YYYY-MM from 2000-01 on); exit 2 otherwise."""
+    from scorecard.periods import Period, PeriodError
+
+    try:
+        return str(Period.parse(period))
+    except PeriodError as exc:
+        fail(str(exc), as_json)
+
+
 def open_warehouse(db: str | None, as_json: bool = False, create: bool = True):
     """The warehouse engine, created on first use so that every command just works (a warehouse that
     cannot be reached is a fault of the environment, told by ``_Commands``)."""
@@ -269,11 +279,7 @@ def template(
 ) -> None:
     """Write the blank submission form of one unit for one month."""
     from scorecard import forms, warehouse
-    from scorecard.parsing import normalise_period
-
-    month = normalise_period(period)
-    if month is None:
-        fail(f"period {period!r} is not a month such as 2026-10", as_json)
+    month = checked_period(period, as_json)
     eng = open_warehouse(db, as_json)
     with eng.connect() as conn:
         cat = warehouse.read_catalog(conn)
@@ -378,11 +384,7 @@ def alerts(
     """
     from scorecard import alerts as alerts_mod
     from scorecard import mail
-    from scorecard.parsing import normalise_period
-
-    month = normalise_period(period)
-    if month is None:
-        fail(f"period {period!r} is not a month such as 2026-10", as_json)
+    month = checked_period(period, as_json)
     eng = open_warehouse(db, as_json)
     try:
         mailer = mail.mailer_from_url(smtp_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorecard.catalog import Catalog, Indicator
-from scorecard.parsing import normalise_period
+from scorecard.periods import Period
 from scorecard.vocabulary import Kind
 from scorecard.xlsx import set_value
 
@@ -40,9 +40,7 @@ def write_template(catalog: Catalog, unit_code: str, period: str, path: Path) ->
     from openpyxl import Workbook
 
     indicators = template_indicators(catalog, unit_code)
-    month = normalise_period(period)
-    if month is None:
-        raise ValueError(f"period {period!r} is not a month such as 2026-10")
+    month = str(Period.parse(period))
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET

@@ -14,16 +14,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import pendulum
-from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from scorecard import config
+from scorecard.dag_conventions import BATCH_SIZE
+from scorecard.periods import Period, local_date
 from scorecard.vocabulary import SubmissionStatus
 
 if TYPE_CHECKING:
@@ -32,75 +31,6 @@ if TYPE_CHECKING:
     from scorecard.ingest import IngestReport
 
 log = logging.getLogger(__name__)
-
-TIMEZONE = "Asia/Shanghai"
-"""The bureau's time zone: schedules are written in it and a run's date is read in it."""
-
-PERIOD_PATTERN = r"^(20\d{2})-(0[1-9]|1[0-2])$"
-"""A month from 2000-01 on, written YYYY-MM (what the API refuses otherwise: 2026-13, Oct 2026)."""
-
-FIRST_PERIOD = (2020, 1)
-"""The oldest month the trigger form offers."""
-
-BATCH_SIZE = 500
-"""Files per mapped ingest task instance (the ``batch_size`` param's default)."""
-
-
-class TeamFailureNotifier(SmtpNotifier):
-    """Task failure email to the data team through an SMTP connection (``smtp_default``).
-
-    Recipients (``SCORECARD_TEAM_EMAILS``) and sender (``SCORECARD_MAIL_FROM``) are read when a task
-    fails, not when the DAG file is parsed; subject and body come from the provider's templates,
-    rendered afresh for every failure (one notifier serves every task of a DAG).
-    """
-
-    def __init__(self, smtp_conn_id: str | None = None) -> None:
-        super().__init__(to=[], smtp_conn_id=smtp_conn_id)
-
-    def notify(self, context: Any) -> None:
-        settings = config.mail_settings()
-        self.to, self.from_email = settings.team, settings.sender
-        self.subject = self.html_content = None
-        super().notify(context)
-
-
-START_DATE = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
-"""First logical date of every scorecard DAG (runs are never caught up)."""
-
-
-def default_args() -> dict[str, Any]:
-    """What every task of every scorecard DAG gets: owner, retries and the failure email."""
-    return {
-        "owner": "scorecard",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": TeamFailureNotifier(),
-    }
-
-
-def offered_periods(today: date) -> list[str]:
-    """The months the trigger form offers, newest first: from ``today``'s month back to FIRST_PERIOD."""
-    year, month = today.year, today.month
-    months = []
-    while (year, month) >= FIRST_PERIOD:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months
-
-
-def period_param(description: str) -> Param:
-    """The optional ``period`` param (``YYYY-MM``) of the DAGs that work on one month.
-
-    Airflow's trigger form checks no ``pattern`` as one types, only on submit (a raw 400), so the form
-    offers the months themselves: a list to pick from (type to filter), up to this month in the bureau's
-    time zone, in which neither 2026-13 nor a future month can be chosen. The list follows the calendar,
-    so the DAG's serialised form changes once a month.
-    """
-    months = offered_periods(pendulum.now(TIMEZONE).date())
-    return Param(None, type=["null", "string"], pattern=PERIOD_PATTERN, enum=[None, *months],
-                 values_display={m: f"{m}（{int(m[:4])}年{int(m[5:])}月）" for m in months},
-                 description=description)
-
 
 def warehouse_engine() -> Engine:
     """The configured warehouse, created on first use."""
@@ -115,23 +45,14 @@ def _mailer():
     return mail.AirflowSmtpMailer()
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar date of ``moment`` in the bureau's time zone."""
-    return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+def _month_before(moment: datetime) -> str:
+    """The month before the one ``moment`` falls in, in the bureau's time zone."""
+    return str(Period.of(moment).previous())
 
 
-def previous_period(moment: datetime) -> str:
-    """``YYYY-MM`` of the month before the one ``moment`` falls in (bureau time)."""
-    day = local_date(moment).replace(day=1)
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
-
-
-def _checked_period(period: str) -> str:
-    from scorecard import snapshots
-
-    year, month = snapshots.parse_period(period)
-    return f"{year:04d}-{month:02d}"
+def _checked(period: str) -> str:
+    """A ``period`` param, checked: YYYY-MM, not later than this month."""
+    return str(Period.parse(period, not_after=date.today()))
 
 
 # --- ingest --------------------------------------------------------------------------------------------
@@ -293,16 +214,6 @@ def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict]:
 
 # --- snapshots -----------------------------------------------------------------------------------------
 
-def _later_periods(period: str, until: str) -> list[str]:
-    """``period`` and the months after it, up to ``until`` and not beyond the following year."""
-    year, month = int(period[:4]), int(period[5:7])
-    found = []
-    while (year, month) <= (int(period[:4]) + 1, 12) and f"{year:04d}-{month:02d}" <= until:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return found
-
-
 def affected_periods(changed: Iterable[str], until: str) -> list[str]:
     """The periods already snapshotted whose inputs a change in ``changed`` may touch.
 
@@ -311,9 +222,12 @@ def affected_periods(changed: Iterable[str], until: str) -> list[str]:
     """
     from scorecard import snapshots
 
-    candidates = sorted({p for period in changed for p in _later_periods(period, until)})
+    last = Period.parse(until)
+    candidates: set[str] = set()
+    for first in map(Period.parse, changed):  # up to the end of the following year, whose baseline it is
+        candidates.update(str(p) for p in first.through(min(last, Period(first.year + 1, 12))))
     with warehouse_engine().connect() as conn:
-        return [p for p in candidates if snapshots.latest(conn, p) is not None]
+        return [p for p in sorted(candidates) if snapshots.latest(conn, p) is not None]
 
 
 def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]) -> list[str]:
@@ -324,14 +238,13 @@ def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]
     before the run's logical date.
     """
     if period:
-        return [_checked_period(period)]
+        return [_checked(period)]
     changed = {p for event in events for p in event.extra.get("periods", [])}
     if changed:
-        local = local_date(moment)
-        periods = affected_periods(changed, f"{local.year:04d}-{local.month:02d}")
+        periods = affected_periods(changed, str(Period.of(moment)))
         log.info("submissions accepted for %s: re-taking %s", sorted(changed), periods or "nothing")
         return periods
-    return [previous_period(moment)]
+    return [_month_before(moment)]
 
 
 def take_snapshot(period: str, run_id: str | None = None) -> dict:
@@ -378,7 +291,7 @@ def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict]:
     event's first ``.xlsx`` file, when there is one.
     """
     if period:
-        return [{"period": _checked_period(period), "bulletin": None}]
+        return [{"period": _checked(period), "bulletin": None}]
     requests: dict[str, str | None] = {}
     for event in events:
         for snap in event.extra.get("snapshots", []):
@@ -401,7 +314,7 @@ def remind_missing(period: str | None, moment: datetime) -> dict:
     reporting deadline on; each unit once per period."""
     from scorecard import alerts
 
-    answer = alerts.remind_missing(warehouse_engine(), _checked_period(period) if period else None,
+    answer = alerts.remind_missing(warehouse_engine(), _checked(period) if period else None,
                                    _mailer(), today=local_date(moment))
     log.info("reminders %s (deadline %s): missing %s, reminded %s", answer["period"], answer["deadline"],
              answer["missing_units"], answer["reminded"])

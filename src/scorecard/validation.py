@@ -20,7 +20,6 @@ import json
 import logging
 import math
 import os
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from scorecard import config, parsing, sources
 from scorecard.catalog import Catalog, Indicator
 from scorecard.memory import cyclic_gc_paused
 from scorecard.model import ParsedSubmission, Problem, ReportedValue
+from scorecard.periods import Period, PeriodError
 from scorecard.vocabulary import Kind, Rule
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ INDEX_COLUMNS = ["submission", "row"]
 LARGE_CHANGE_SHARE = 0.5
 """A stock moving by more than this share of its previous accepted figure is a ``large_change``."""
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _NO_HISTORY_RULES = frozenset({Rule.MISSING_METADATA, Rule.UNKNOWN_UNIT, Rule.BAD_PERIOD})
 _FIELD_NAMES = {"value": ("数值", "value"), "numerator": ("分子", "numerator"),
                 "denominator": ("分母", "denominator")}
@@ -299,15 +298,19 @@ class _Dated:
 
     submission: ParsedSubmission
     unit: str
-    period: str
+    month_of: Period
+
+    @property
+    def period(self) -> str:
+        return str(self.month_of)
 
     @property
     def year(self) -> int:
-        return int(self.period[:4])
+        return self.month_of.year
 
     @property
     def month(self) -> int:
-        return int(self.period[5:])
+        return self.month_of.month
 
 
 def check_history(conn: Connection, submissions: list[ParsedSubmission], catalog: Catalog) -> None:
@@ -336,11 +339,14 @@ def check_history(conn: Connection, submissions: list[ParsedSubmission], catalog
 def _dated(submission: ParsedSubmission, catalog: Catalog) -> _Dated | None:
     """The submission with its unit and period when both are valid, so that history applies; else None."""
     unit, period = submission.unit_code, submission.period
-    if unit is None or unit not in catalog.units or period is None or not _PERIOD.match(period):
+    if unit is None or unit not in catalog.units or period is None:
         return None
     if any(p.rule in _NO_HISTORY_RULES for p in submission.problems):
         return None
-    return _Dated(submission, unit, period)
+    try:
+        return _Dated(submission, unit, Period.parse(period))
+    except PeriodError:
+        return None
 
 
 def _expanding(name: str, *keys: str) -> Any:

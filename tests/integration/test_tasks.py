@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scorecard import snapshots, tasks
+from scorecard.periods import PeriodError
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -47,5 +48,5 @@ def test_period_param_wins_and_a_plain_run_is_about_the_previous_month(snapshott
 
     assert tasks.snapshot_periods("2026-05", NOW, events) == ["2026-05"]
     assert tasks.snapshot_periods(None, NOW, []) == ["2026-10"]
-    with pytest.raises(snapshots.SnapshotError):
+    with pytest.raises(PeriodError):
         tasks.snapshot_periods("2026-13", NOW, [])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
+from support import TODAY
 
 from scorecard import forms
 from scorecard.parsing import parse_file
-
-TODAY = date(2026, 11, 27)
 
 
 def _fill(path: Path, catalog) -> dict[str, tuple[float | None, float | None, float | None]]:
@@ -107,7 +105,7 @@ def test_template_command(tmp_path: Path, sqlite_url: str, catalog, monkeypatch)
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
-        app, ["template", "--unit", "P01", "--period", "2026/9", "--db", sqlite_url, "--json"]
+        app, ["template", "--unit", "P01", "--period", "2026-09", "--db", sqlite_url, "--json"]
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
@@ -124,7 +122,8 @@ def test_template_command(tmp_path: Path, sqlite_url: str, catalog, monkeypatch)
 
 
 @pytest.mark.parametrize(
-    "args", [["--unit", "C03", "--period", "next month"], ["--unit", "NOPE", "--period", "2026-10"]]
+    "args", [["--unit", "C03", "--period", "next month"], ["--unit", "C03", "--period", "2026/9"],
+             ["--unit", "NOPE", "--period", "2026-10"]]
 )
 def test_template_command_fails_cleanly(tmp_path: Path, sqlite_url: str, args: list[str]) -> None:
     from typer.testing import CliRunner

@@ -17,15 +17,6 @@ class Event:
     extra: dict = field(default_factory=dict)
 
 
-@pytest.mark.parametrize(("moment", "period"), [
-    (datetime(2026, 10, 4, 22, 0, tzinfo=UTC), "2026-09"),   # 06:00 on 5 October in Shanghai
-    (datetime(2026, 10, 31, 20, 0, tzinfo=UTC), "2026-10"),  # already 1 November in Shanghai
-    (datetime(2026, 1, 5, 6, 0, tzinfo=UTC), "2025-12"),
-])
-def test_previous_period_is_read_in_the_bureau_time_zone(moment: datetime, period: str) -> None:
-    assert tasks.previous_period(moment) == period
-
-
 def test_alert_requests_follow_the_snapshot_events_with_their_workbook() -> None:
     events = [
         Event({"snapshots": [{"period": "2026-09", "version": 2, "files": ["/b/v2.xlsx", "/b/v2.html"]}]}),

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from fastapi import HTTPException
 from sqlalchemy.engine import Connection
 
 from scorecard import snapshots
 from scorecard.catalog import Catalog, Indicator
+from scorecard.periods import Period, PeriodError
 from scorecard.snapshots import Version
 from scorecard.vocabulary import CITY
 from scorecard.web import queries
@@ -21,17 +22,14 @@ def period(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        year, month = snapshots.parse_period(value)
-    except snapshots.SnapshotError as exc:
+        return str(Period.parse(value, not_after=date.today()))
+    except PeriodError as exc:
         raise HTTPException(422, f"报告期有误 / {exc}") from exc
-    return f"{year:04d}-{month:02d}"
 
 
 def reporting_period() -> str:
     """The month units are reporting now: the one before this month, in the bureau's zone."""
-    from scorecard.tasks import previous_period
-
-    return previous_period(datetime.now(UTC))
+    return str(Period.of(datetime.now(UTC)).previous())
 
 
 def one_of(value: str, allowed: Collection[str], name: str) -> str:

@@ -1,7 +1,7 @@
 """HTML pages from the Jinja templates of ``web/templates``, with the house's ways of showing figures.
 
-Rates are shown as percentages and gaps as signed percentage points (个百分点), as in the alerts and the
-bulletin; statuses by their Chinese words (``alerts.STATUS_ZH``); times in the bureau's zone.
+Rates are shown as percentages and gaps as signed percentage points (个百分点), as in the alerts; statuses
+and field names in the words of ``labels``, as in the alerts and the bulletin; times in the bureau's zone.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from scorecard import mail
-from scorecard.alerts import STATUS_ZH
-from scorecard.vocabulary import Status
+from scorecard import labels, mail
+from scorecard.vocabulary import Status, UnitType
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATUS_ORDER = (Status.LAGGING, Status.BEHIND, Status.ON_TRACK, Status.ACHIEVED, Status.NO_DATA,
@@ -28,7 +27,7 @@ STATUS_ORDER = (Status.LAGGING, Status.BEHIND, Status.ON_TRACK, Status.ACHIEVED,
 
 @cache
 def bureau_zone() -> ZoneInfo:
-    from scorecard.tasks import TIMEZONE
+    from scorecard.periods import TIMEZONE
 
     return ZoneInfo(TIMEZONE)
 
@@ -51,11 +50,7 @@ def iso_time(moment: datetime | None) -> str | None:
 
 def points_text(gap: float | None) -> str:
     """A gap in percentage points, said so: -0.123 -> ``-12.3 个百分点``."""
-    return "—" if gap is None else f"{mail.format_points(gap)} 个百分点"
-
-
-def status_zh(status: str | None) -> str:
-    return STATUS_ZH[Status(status)] if status else "—"
+    return "—" if gap is None else f"{mail.format_points(gap)} {labels.POINTS.zh}"
 
 
 def file_name(uri: str | None) -> str:
@@ -68,8 +63,10 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=mail.format_pct, points=mail.format_points, pp=points_text, num=mail.format_num,
-                       local_time=local_time, status_zh=status_zh, file_name=file_name)
-    env.globals.update(STATUS_ORDER=[str(s) for s in STATUS_ORDER], zone=bureau_zone().key)
+                       local_time=local_time, status_zh=labels.status, file_name=file_name)
+    env.globals.update(STATUS_ORDER=[str(s) for s in STATUS_ORDER], zone=bureau_zone().key,
+                       label=labels.field, unit_name=labels.unit_name,
+                       unit_types={str(t): labels.UNIT_TYPES[t] for t in UnitType})
     return env
 
 
