@@ -21,7 +21,7 @@ from parsing_cases import (
 
 from scorecard import catalog as catalog_mod
 from scorecard.model import ParsedSubmission
-from scorecard.parsing import normalise_period, parse_file
+from scorecard.parsing import parse_file
 
 VALUE, UNIT, NUMERATOR, DENOMINATOR = 2, 1, 3, 4  # columns of parsing_cases.HEADER
 
@@ -695,11 +695,3 @@ def test_csv_structural_rules_name_lines(catalog) -> None:
 
 
 # --- helpers others use -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("written", "period"),
-    [("2026-10", "2026-10"), ("2026/1", "2026-01"), ("1999-12", None), ("2026-13", None), ("soon", None)],
-)
-def test_normalise_period(written: str, period: str | None) -> None:
-    assert normalise_period(written) == period
