@@ -5,8 +5,10 @@ folder's inbox, migrates a project-local Airflow (:mod:`scorecard.airflow_env`),
 ``dag.test()`` in one Airflow subprocess: ``scorecard_ingest``; the snapshots of the year's earlier
 months (the bulletin's month-by-month chart), taken through the package; ``scorecard_monthly_snapshot``,
 ``scorecard_alerts`` and ``scorecard_reminders`` for the last month. Mail goes to a catcher on loopback
-that keeps each message as an ``.eml`` file in ``<data>/outbox/``. Running it again changes nothing: the
-files are received already, the snapshots keep their versions and the alert log sends nothing twice.
+(:mod:`scorecard.mail_catcher`) that keeps each message as an ``.eml`` file in ``<data>/outbox/``. Running
+it again changes nothing: the files are received already, the snapshots keep their versions and the alert
+log sends nothing twice. ``scorecard airflow`` (:func:`serve`) shows the runs in the Airflow UI
+(:mod:`scorecard.airflow_standalone`).
 
 ``python -m scorecard.demo RESULT_FILE STEPS_JSON`` is the Airflow side: it runs the steps of
 ``STEPS_JSON`` one after the other, stopping at the first that fails, and writes what happened to
@@ -23,12 +25,11 @@ import traceback
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
-from scorecard import airflow_env, config
+from scorecard import airflow_env, airflow_standalone, config
+from scorecard.mail_catcher import MailCatcher
 
 if TYPE_CHECKING:
     from scorecard.snapshots import Row
@@ -44,45 +45,6 @@ class DemoError(RuntimeError):
 
 
 # --- mail --------------------------------------------------------------------------------------------
-
-class MailCatcher:
-    """An SMTP server on 127.0.0.1 (a free port) that saves every message it receives as an ``.eml`` file."""
-
-    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.folder = folder
-        self.host = host
-        self.port = port or _free_port(host)
-        self._controller = Controller(self, hostname=host, port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd)
-        """Keep the message (aiosmtpd's hook for a received message)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid4().hex[:8]}.eml"
-        (self.folder / name).write_bytes(envelope.original_content or envelope.content)
-        return "250 Message accepted for delivery"
-
-    @property
-    def connection(self) -> str:
-        """This server as Airflow's ``smtp_default`` connection (``AIRFLOW_CONN_SMTP_DEFAULT``)."""
-        return airflow_env.smtp_connection(self.host, self.port)
-
-    def __enter__(self) -> MailCatcher:
-        self._controller.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._controller.stop()
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
 
 def outbox_dir() -> Path:
     return config.data_dir() / "outbox"
@@ -323,7 +285,7 @@ def run(progress: Any = print) -> str:
     progress(f"writing the sample year into {data / 'inbox'}")
     prepare_inbox(data / "inbox")
     before = set(emails())
-    with MailCatcher(outbox_dir()) as catcher:
+    with MailCatcher(folder=outbox_dir()) as catcher:
         env = airflow_env.environment(home, AIRFLOW_CONN_SMTP_DEFAULT=catcher.connection)
         progress(f"migrating Airflow's metadata database in {home}")
         migrate_airflow(env, log)
@@ -335,110 +297,13 @@ def run(progress: Any = print) -> str:
 
 # --- the Airflow UI ----------------------------------------------------------------------------------
 
-PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
-
-
-def _port_open(host: str, port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(signum)
-
-
-def _signal_all(processes: Sequence[Any], sig: int) -> None:
-    import psutil
-
-    for proc in processes:
-        try:
-            proc.send_signal(sig)
-        except psutil.NoSuchProcess:
-            pass
-
-
-def _stop(process: subprocess.Popen, grace: float = 30) -> None:
-    """Ctrl-C to standalone and every process under it, as a terminal would, but also to those that keep a
-    process group of their own (the executor's workers, which would otherwise hold standalone's output
-    pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 10 seconds later."""
-    import signal
-
-    import psutil
-
-    try:
-        leader = psutil.Process(process.pid)
-        tree = [leader, *leader.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        tree = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        _signal_all(tree, sig)
-        try:
-            process.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    _signal_all(psutil.wait_procs(tree, timeout=10)[1], signal.SIGKILL)
-    process.wait()
-
-
 def serve(progress: Any = print, announce: Any = print) -> int:
-    """``airflow standalone`` on the project's Airflow home until Ctrl-C; returns its exit status.
-
-    It listens on ``AIRFLOW__API__HOST`` (default 127.0.0.1) port ``AIRFLOW__API__PORT`` (default 8080);
-    its output goes to ``standalone.log`` in the Airflow home, mail to the catcher (``<data>/outbox/``);
-    the executor runs at most ``AIRFLOW__CORE__PARALLELISM`` (default here 4) tasks at once.
-    ``announce`` receives the URL and the login once the UI answers.
-    """
-    import os
-    import signal
-    import time
-
-    home = airflow_env.airflow_home()
-    home.mkdir(parents=True, exist_ok=True)
-    host = os.environ.get("AIRFLOW__API__HOST", "127.0.0.1")
-    port = int(os.environ.get("AIRFLOW__API__PORT", "8080"))
-    if _port_open(host, port):
-        raise DemoError(f"{host}:{port} is taken; set AIRFLOW__API__PORT to a free port")
-    log = home / "standalone.log"
-    passwords = home / PASSWORDS_FILE
-    for sig in (signal.SIGINT, signal.SIGTERM):  # stop Airflow too, however this process is stopped
-        signal.signal(sig, _interrupt)
-    with MailCatcher(outbox_dir()) as catcher, log.open("ab") as out:
-        env = airflow_env.environment(
-            home, AIRFLOW_CONN_SMTP_DEFAULT=catcher.connection, AIRFLOW__API__HOST=host,
-            AIRFLOW__API__PORT=str(port),
-            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://{host}:{port}/execution/",
-            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin",
-            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
-            AIRFLOW__CORE__PARALLELISM=os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"))
-        progress(f"starting Airflow standalone (Airflow home {home}, output in {log}); Ctrl-C stops it")
-        process = subprocess.Popen(airflow_env.airflow_command("standalone"), env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            while process.poll() is None and not (passwords.exists() and _port_open(host, port)):
-                time.sleep(1)
-            if process.poll() is None:
-                password = json.loads(passwords.read_text()).get("admin", "?")
-                announce(f"Airflow UI: http://{host}:{port}  login: admin  password: {password}")
-                announce(f"DAGs: {env['AIRFLOW__CORE__DAGS_FOLDER']}  warehouse: {env['SCORECARD_DB_URL']}  "
-                         f"mail: {outbox_dir()}")
-            code = process.wait()
-        except KeyboardInterrupt:
-            progress("stopping Airflow")
-            for sig in (signal.SIGINT, signal.SIGTERM):  # the stop is bounded: let it finish
-                signal.signal(sig, signal.SIG_IGN)
-            _stop(process)
-            return 0
-    if code != 0:
-        raise DemoError(f"airflow standalone stopped with exit status {code}:\n{_tail(log)}")
-    return code
+    """``scorecard airflow``: Airflow standalone with the demo's warehouse, its mail going to the demo's
+    outbox, until Ctrl-C (:func:`airflow_standalone.serve`); ``DemoError`` when it cannot start or fails."""
+    try:
+        return airflow_standalone.serve(outbox_dir(), progress, announce)
+    except airflow_standalone.StandaloneError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 if __name__ == "__main__":

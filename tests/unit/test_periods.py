@@ -17,7 +17,8 @@ from scorecard.periods import Period, PeriodError
     (202609.0, Period(2026, 9)), ("2026-09-31", None), ("1999-12", None), ("2026-13", None),
     ("September", None), (None, None), ("", None),
 ])
-def test_a_unit_may_write_a_period_in_any_spelling_of_the_contract(written: object, period: Period | None) -> None:
+def test_a_unit_may_write_a_period_in_any_spelling_of_the_contract(written: object,
+                                                                   period: Period | None) -> None:
     assert Period.read(written) == period
 
 
