@@ -4,16 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo airflow test lint bench bench-snapshot clean
+.PHONY: install lock browser demo airflow test lint bench bench-snapshot clean
 
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock: every distribution pinned with its sha256 hashes, compiled by uv (of the dev extra)
+# from pyproject.toml's dependencies and dev extra for the venv's Python. Versions already locked are kept;
+# to move some, `make lock LOCK_FLAGS='--upgrade-package NAME'` (or `LOCK_FLAGS=--upgrade` for all).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python $(BIN)/python \
+		--custom-compile-command 'make lock' --output-file requirements.lock --quiet $(LOCK_FLAGS)
 
 demo: $(STAMP)
 	$(BIN)/scorecard demo

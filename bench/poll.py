@@ -3,7 +3,7 @@
     .venv/bin/python bench/poll.py [--files 60000] [--backend sqlite --backend postgresql]
 
 Writes N tiny CSV files into an inbox (100 per folder) and records them in a fresh warehouse as received,
-with the rows and the batched insert the loader writes (``ingest.received_file_row``,
+with the rows and the batched insert the loader writes (``receiving.received_file_row``,
 ``warehouse.insert_returning``); neither is timed. Then runs a no-op poll — what ``scorecard_ingest``
 does every 15 minutes when nothing arrived: ``load_dropped_targets`` and ``pending_files`` — counting the
 files it reads (``sources.read``) and their bytes, and times it (median of three). Then the inbox doubles
@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from snapshot import scratch_warehouse
 
-from scorecard import catalog, ingest, sources, warehouse
+from scorecard import catalog, receiving, sources, targets, warehouse
 
 PER_FOLDER = 100
 
@@ -55,7 +55,7 @@ def record_received(eng: sa.Engine, inbox: Path, uris: list[str]) -> None:
         file = sources.read(uri)
         assert file is not None
         settled = replace(file, modified_at=listed[uri].modified_at, etag=listed[uri].etag)
-        rows.append(ingest.received_file_row(settled, "accepted"))
+        rows.append(receiving.received_file_row(settled, "accepted"))
     with eng.begin() as conn:
         warehouse.insert_returning(conn, "received_files", rows, "file_id")
 
@@ -90,8 +90,8 @@ def timed(action: Callable[[], object], repeat: int = 3) -> float:
 
 
 def no_op_poll(eng: sa.Engine, inbox: str) -> None:
-    assert ingest.load_dropped_targets(eng, inbox) == []
-    assert ingest.pending_files(eng, inbox) == []
+    assert targets.load_dropped(eng, inbox) == []
+    assert receiving.pending_files(eng, inbox) == []
 
 
 def run(backend: str, files: int, workdir: Path) -> None:

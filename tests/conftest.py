@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh warehouse on SQLite and on the real PostgreSQL server.
+"""Shared fixtures (a fresh warehouse on SQLite and on the real PostgreSQL server, the parsed DAGs), and the
+markers each test gets from its folder. Shared helpers and constants live in the ``support`` package.
 
 Airflow reads its configuration when it is first imported, so its test environment is set here,
 before any test module can import it: a temporary ``AIRFLOW_HOME`` (metadata DB on SQLite), the
@@ -16,16 +17,31 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from databases import scratch_postgres
+from support import CONTRACT_DIR, DAGS_DIR
+from support.databases import scratch_postgres
 
-REPO = Path(__file__).resolve().parents[1]
 AIRFLOW_TEST_HOME = tempfile.mkdtemp(prefix="scorecard-airflow-")
 atexit.register(shutil.rmtree, AIRFLOW_TEST_HOME, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = AIRFLOW_TEST_HOME
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
-CONTRACT_DIR = REPO / "src" / "scorecard" / "defaults"
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by folder, so that no module can forget them: everything under ``tests/integration`` is
+    ``integration``; a test that runs DAGs (``run_dag``) is also ``airflow``, one on a scratch PostgreSQL
+    database (``postgres_url``) also ``postgres``."""
+    for item in items:
+        if item.path.is_relative_to(INTEGRATION_DIR):
+            item.add_marker(pytest.mark.integration)
+        fixtures = getattr(item, "fixturenames", ())
+        if "run_dag" in fixtures:
+            item.add_marker(pytest.mark.airflow)
+        if "postgres_url" in fixtures:
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture
@@ -57,6 +73,14 @@ def engine(db_url: str) -> sa.Engine:
     with eng.begin() as conn:
         targets.load(conn, targets.read(CONTRACT_DIR / "targets_2026.csv", cat))
     return eng
+
+
+@pytest.fixture(scope="session")
+def dag_bag():
+    """Every DAG of the repository's ``dags/`` folder, parsed the way the DAG processor parses them."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
 
 
 @pytest.fixture(scope="session")

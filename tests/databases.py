@@ -1,31 +1,5 @@
-"""Throwaway databases on the real PostgreSQL server (``SCORECARD_TEST_PG_URL``, else 127.0.0.1:5432)."""
+"""Moved to ``support.databases``; this name stays for the modules that still import it."""
 
-from __future__ import annotations
+from support.databases import PG_ADMIN_URL, scratch_postgres
 
-import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import sqlalchemy as sa
-
-PG_ADMIN_URL = os.environ.get("SCORECARD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@contextmanager
-def scratch_postgres(prefix: str = "scorecard_test") -> Iterator[str]:
-    """The URL of an empty database on the real PostgreSQL server, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'create database "{name}"'))
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        from scorecard import warehouse
-
-        warehouse.engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-        admin.dispose()
+__all__ = ["PG_ADMIN_URL", "scratch_postgres"]

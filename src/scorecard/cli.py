@@ -247,13 +247,13 @@ def ingest(
 ) -> None:
     """Receive every file of INBOX not yet received, in path order: validate, load or quarantine."""
     from scorecard import ingest as ingest_mod
-    from scorecard import sources
+    from scorecard import receiving, sources, targets
 
     if not sources.is_url(inbox) and not Path(inbox).is_dir():
         fail(f"{inbox}: no such folder", as_json)
     eng = open_warehouse(db, as_json)
-    target_reports = ingest_mod.load_dropped_targets(eng, inbox)
-    pending = ingest_mod.pending_files(eng, inbox)
+    target_reports = targets.load_dropped(eng, inbox)
+    pending = receiving.pending_files(eng, inbox)
     with typer.progressbar(length=len(pending), label="ingesting", file=sys.stderr) as bar:
         report = ingest_mod.ingest_files(eng, pending, progress=bar.update,
                                          workers=workers or os.cpu_count() or 1)

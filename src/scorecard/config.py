@@ -8,12 +8,22 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULTS_DIR = PACKAGE_DIR / "defaults"
+CHECKOUT_DIR = PACKAGE_DIR.parents[1]
+"""The repository, when the package runs from its ``src/`` (an editable install)."""
+
+
+def from_checkout() -> bool:
+    """Whether the package runs from the repository's ``src/`` rather than from an installed wheel."""
+    return PACKAGE_DIR.parent.name == "src" and (CHECKOUT_DIR / "pyproject.toml").is_file()
 
 
 def project_dir() -> Path:
-    """The project folder: ``SCORECARD_HOME``, else the checkout this package was installed from."""
+    """The project folder: ``SCORECARD_HOME``, else the checkout this package runs from, else (an installed
+    wheel) the current folder."""
     home = os.environ.get("SCORECARD_HOME")
-    return Path(home).resolve() if home else PACKAGE_DIR.parents[1]
+    if home:
+        return Path(home).resolve()
+    return CHECKOUT_DIR if from_checkout() else Path.cwd()
 
 
 def data_dir() -> Path:
@@ -29,12 +39,28 @@ def db_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("SCORECARD_DB_URL") or default_db_url()
 
 
+def _live_or_packaged(variable: str, live: str, packaged: str) -> Path:
+    """A folder of configuration: ``variable``, else the project's live ``live`` folder (the checkout's, or
+    ``SCORECARD_HOME``'s where an image mounts it), else the copy inside the package (an installed wheel)."""
+    explicit = os.environ.get(variable)
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("SCORECARD_HOME") or from_checkout():
+        folder = project_dir() / live
+        if folder.is_dir():
+            return folder
+    return PACKAGE_DIR / packaged
+
+
 def sql_dir() -> Path:
-    return Path(os.environ.get("SCORECARD_SQL_DIR") or project_dir() / "include" / "sql")
+    """The queries: ``SCORECARD_SQL_DIR``, else ``include/sql`` of the project, else the wheel's copy."""
+    return _live_or_packaged("SCORECARD_SQL_DIR", "include/sql", "sql")
 
 
 def expectations_dir() -> Path:
-    return Path(os.environ.get("SCORECARD_EXPECTATIONS_DIR") or project_dir() / "expectations")
+    """The suites: ``SCORECARD_EXPECTATIONS_DIR``, else ``expectations`` of the project, else the wheel's
+    copy."""
+    return _live_or_packaged("SCORECARD_EXPECTATIONS_DIR", "expectations", "expectations")
 
 
 def catalog_dir() -> Path:

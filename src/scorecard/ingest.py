@@ -10,20 +10,29 @@ rejected whole; a rejected one never touches what is in force (contract §2.4, �
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from scorecard import config, parsing, preparing, quarantine, sources, validation
+from scorecard import config, preparing, quarantine, receiving, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.memory import cyclic_gc_paused
 from scorecard.model import ParsedSubmission
 from scorecard.preparing import Planned
 from scorecard.vocabulary import SubmissionStatus
-from scorecard.warehouse import append_rows, execute_for_ids, insert_returning, read_catalog, sql, take_lock
+from scorecard.warehouse import (
+    append_rows,
+    execute_for_ids,
+    insert_returning,
+    naive_utc,
+    read_catalog,
+    sql,
+    take_lock,
+    utc_now,
+)
 
 CHUNK_SIZE = 5000
 """Files per batch in one process: one Great Expectations run (~0.3–0.7 s) and one transaction each."""
@@ -61,94 +70,6 @@ class IngestReport:
         return counts
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-@cache
-def _received_files() -> sa.TextualSelect:
-    """``select_received_files`` with its types (SQLite hands date-times back as text otherwise)."""
-    return sql("select_received_files").columns(
-        sa.column("uri", sa.Text), sa.column("sha256", sa.String), sa.column("size_bytes", sa.BigInteger),
-        sa.column("modified_at", sa.DateTime), sa.column("etag", sa.Text),
-    )
-
-
-class _Received:
-    """What the warehouse recorded of every location under ``location``, in one query: the bytes (SHA-256)
-    each was received with, and the version its file was at when they were read (``sources.version``)."""
-
-    def __init__(self, engine: Engine, location: str) -> None:
-        self.at: dict[str, list[tuple[str, sources.Version | None]]] = {}
-        prefix = sources.uri_prefix(location)
-        with engine.connect() as conn:
-            for r in conn.execute(_received_files(), {"prefix": prefix, "prefix_length": len(prefix)}):
-                self.at.setdefault(r.uri, []).append(
-                    (r.sha256, sources.version(r.size_bytes, r.modified_at, r.etag)))
-
-    def unchanged(self, entry: sources.Listed) -> bool:
-        """Whether the listed file is at a version of its location whose bytes were read and received.
-
-        Any recorded version will do, not only the latest: the file's bytes are then the bytes received
-        with it (a file changed back to bytes received before is received again no more than it was).
-        """
-        return entry.version is not None and any(v == entry.version for _, v in self.at.get(entry.uri, ()))
-
-    def received(self, file: sources.FileBytes) -> bool:
-        """Whether these very bytes were received at this very location."""
-        return any(sha256 == file.sha256 for sha256, _ in self.at.get(file.uri, ()))
-
-
-def pending_files(engine: Engine, inbox: str) -> list[str]:
-    """The inbox's files not yet received: new locations, and known ones whose bytes changed.
-
-    A poll costs a listing and one query, not a read of every file received so far: only a known file
-    listed at a version not recorded for its location (touched, copied again, rewritten, or read before
-    it settled) is read, and when its bytes were received there already, its new version is recorded so
-    that the next poll does not read it again. Known limitation: where a store gives a modification time
-    and no tag (SFTP, whole seconds), a file replaced by other bytes of the same size with its time set
-    back to the recorded one is not seen, as by rsync's quick check; a local file's version holds its
-    change time, which every write moves, and an object store's its ETag.
-    """
-    received = _Received(engine, inbox)
-    pending: list[str] = []
-    seen_again: list[sources.FileBytes] = []
-    for entry in sources.listed_submission_files(inbox):
-        if entry.uri not in received.at:
-            pending.append(entry.uri)
-        elif not received.unchanged(entry):
-            file = sources.read(entry.uri, parsing.max_file_bytes())
-            if file is not None and received.received(file):
-                seen_again.append(replace(file, data=b""))  # its version is all that is kept of it
-            elif file is not None:
-                pending.append(entry.uri)
-    _record_versions(engine, seen_again)
-    return pending
-
-
-def _record_versions(engine: Engine, files: list[sources.FileBytes]) -> None:
-    """Record the version each of these files, found with bytes already received at its location, is at
-    now. Under the ingest lock, as every write of ``received_files``; the unique (uri, sha256) names the
-    one row to update, so two pollers recording one file write the same row, and the version left is
-    one the file was read at: at worst a file is read once more, never skipped."""
-    rows = [{"uri": f.uri, "sha256": f.sha256, "modified_at": f.modified_at, "etag": f.etag}
-            for f in files if f.version is not None]
-    if not rows:
-        return
-    with engine.begin() as conn:
-        take_lock(conn, LOCK)
-        conn.execute(sql("update_received_file_version"), rows)
-
-
-LOCK = "ingest"
-
-
 def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
     """Split a chunk, in order, so that no wave holds two submissions of one unit and year.
 
@@ -168,21 +89,6 @@ def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
         yield wave
 
 
-def received_file_row(file: sources.FileBytes, outcome: str, duplicate_of: int | None = None,
-                      run_id: str | None = None) -> dict:
-    """The ``received_files`` row of a file received now, with the version its bytes were read at."""
-    return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size, "modified_at": file.modified_at,
-            "etag": file.etag, "received_at": _now(), "outcome": outcome, "duplicate_of": duplicate_of,
-            "run_id": run_id}
-
-
-def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
-                duplicate_of: int | None = None, run_id: str | None = None) -> int:
-    """Record a received file (in receiving order), by the Airflow run ``run_id`` if any; returns its id."""
-    return conn.execute(sql("insert_received_file"),
-                        received_file_row(file, outcome, duplicate_of, run_id)).scalar_one()
-
-
 @cache
 def _period_state() -> sa.TextualSelect:
     """``select_period_state`` with its types (SQLite hands date-times back as text otherwise)."""
@@ -194,11 +100,6 @@ def _period_state() -> sa.TextualSelect:
         sa.column("received", sa.Integer), sa.column("in_force_id", sa.Integer),
         sa.column("in_force_submitted_at", sa.DateTime),
     )
-
-
-@cache
-def _original_files() -> sa.TextClause:
-    return sql("select_original_files").bindparams(sa.bindparam("shas", expanding=True, type_=sa.String))
 
 
 class Loader:
@@ -261,11 +162,11 @@ class Loader:
     def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
-        return received_file_row(file, outcome, run_id=self.run_id)
+        return receiving.received_file_row(file, outcome, run_id=self.run_id)
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict]:
         original_id = self.originals[file.sha256]
-        record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id,
+        receiving.record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id,
                     run_id=self.run_id)
         rows = self.conn.execute(sql("select_file_submissions"), {"file_id": original_id}).all()
         read = [(r.unit_code, r.period) for r in rows] or [(None, None)]  # an unreadable original
@@ -282,7 +183,7 @@ class Loader:
         keyed = bool(sub.unit_code and sub.period)
         return {
             "file_id": file_id, "unit_code": sub.unit_code, "period": sub.period, "year": sub.year,
-            "month": sub.month, "submitted_at": _naive(sub.submitted_at), "received_at": _now(),
+            "month": sub.month, "submitted_at": naive_utc(sub.submitted_at), "received_at": utc_now(),
             "status": str(sub.status), "version": (current.received if current else 0) + 1 if keyed else None,
             "in_force": False,
             "errors": [p.as_dict() for p in sub.errors],
@@ -300,7 +201,7 @@ class Loader:
             for row in sub.rows
         )
         current = state.get((sub.unit_code, sub.period))
-        if current is None or supersedes(_naive(sub.submitted_at), current.in_force_id,
+        if current is None or supersedes(naive_utc(sub.submitted_at), current.in_force_id,
                                          current.in_force_submitted_at):
             in_force.append((submission_id, current.in_force_id if current else None))
 
@@ -313,7 +214,7 @@ class Loader:
         self.staged.append(file.sha256)
         self.conn.execute(sql("insert_quarantine"), {
             "file_id": file_id, "stored_path": kept.stored_path, "report_path": kept.report_path,
-            "feedback_path": kept.feedback_path, "created_at": _now(),
+            "feedback_path": kept.feedback_path, "created_at": utc_now(),
         })
         report.rejections.extend(
             Rejection(file.uri, file.sha256, s.unit_code, s.period, [p.as_dict() for p in s.errors],
@@ -373,9 +274,10 @@ def load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root:
     loader: Loader | None = None
     try:
         with cyclic_gc_paused(), engine.begin() as conn:
-            take_lock(conn, LOCK)
+            take_lock(conn, receiving.LOCK)
             plan = _still_new(conn, plan)
-            loader = Loader(conn, catalog, quarantine_root, _originals(conn, [f for f, _ in plan]), run_id)
+            originals = receiving.originals(conn, [f for f, _ in plan])
+            loader = Loader(conn, catalog, quarantine_root, originals, run_id)
             for wave in _waves(plan):
                 loader.load_wave(wave, report)
             if finish:
@@ -388,67 +290,10 @@ def load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root:
     return report
 
 
-def _originals(conn: Connection, files: Sequence[sources.FileBytes]) -> dict[str, int]:
-    """The first file received with each of these files' bytes, by SHA-256."""
-    return {r.sha256: r.file_id for r in conn.execute(
-        _original_files(), {"shas": sorted({f.sha256 for f in files})})}
-
-
 def _still_new(conn: Connection, plan: list[Planned]) -> list[Planned]:
     """The plan less what another run received since it was made: files received at their location are
     dropped, and a file whose bytes another run received is now their duplicate."""
-    new = {id(f) for f in _not_yet_received(conn, [f for f, _ in plan])}
-    originals = _originals(conn, [f for f, _ in plan])
+    new = {id(f) for f in receiving.not_yet_received(conn, [f for f, _ in plan])}
+    originals = receiving.originals(conn, [f for f, _ in plan])
     return [(file, None if file.error is None and file.sha256 in originals else subs)
             for file, subs in plan if id(file) in new]
-
-
-def _not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[sources.FileBytes]:
-    """Drop the files already received with these very bytes at this very location.
-
-    A retried batch whose first attempt committed then takes nothing again, rather than recording its
-    files a second time as duplicates of themselves.
-    """
-    query = sql("select_received_by_uri").bindparams(sa.bindparam("uris", expanding=True, type_=sa.String))
-    received = {(r.uri, r.sha256) for r in conn.execute(query, {"uris": sorted({f.uri for f in files})})}
-    return [f for f in files if (f.uri, f.sha256) not in received]
-
-
-def load_dropped_targets(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict]:
-    """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
-
-    Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
-    is recorded as received so that it is not taken again until its bytes change. As for submissions
-    (``pending_files``), only files listed at a version not recorded for their location are read.
-    """
-    from scorecard import targets
-
-    received = _Received(engine, sources.join(inbox, sources.TARGETS_FOLDER))
-    reports = []
-    seen_again: list[sources.FileBytes] = []
-    for entry in sources.listed_target_files(inbox):
-        if received.unchanged(entry):
-            continue
-        uri = entry.uri
-        file = sources.read(uri, parsing.max_file_bytes())
-        if file is None:
-            continue
-        if received.received(file):
-            seen_again.append(replace(file, data=b""))
-            continue
-        with engine.begin() as conn:
-            take_lock(conn, LOCK)
-            if _not_yet_received(conn, [file]) == []:
-                continue
-            try:
-                if file.error:
-                    raise targets.TargetFileError(parsing.refused(uri, file.error)[0].problems[0].message)
-                checked = targets.read_bytes(uri, file.data, read_catalog(conn))
-            except targets.TargetFileError as exc:
-                checked = targets.TargetFile(uri, errors=[{"row": None, "message": str(exc)}])
-            if checked.ok:
-                targets.load(conn, checked)
-            record_file(conn, file, "targets" if checked.ok else "targets_rejected", run_id=run_id)
-        reports.append(checked.report())
-    _record_versions(engine, seen_again)
-    return reports

@@ -24,7 +24,7 @@ from typing import Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
-from scorecard import config
+from scorecard import config, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "mail"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,12 +87,14 @@ def _environments():
     text = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True,
                        lstrip_blocks=True)
     for env in (html, text):
-        env.filters.update(pct=format_pct, num=format_num, points=format_points)
+        env.filters.update(pct=format_pct, num=format_num, points=format_points, status_zh=labels.status)
+        env.globals.update(label=labels.field, points=labels.POINTS.zh)
     return text, html
 
 
 def render(name: str, **context: object) -> tuple[str, str]:
-    """The plain-text and HTML bodies from ``templates/mail/<name>.txt`` and ``<name>.html``."""
+    """The plain-text and HTML bodies from ``templates/mail/<name>.txt`` and ``<name>.html``; their words for
+    statuses (``status_zh``) and fields (``label``) are ``labels``'."""
     text_env, html_env = _environments()
     return (text_env.get_template(f"{name}.txt").render(**context),
             html_env.get_template(f"{name}.html").render(**context))

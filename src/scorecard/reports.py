@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from scorecard import config, snapshots
+from scorecard import config, labels, snapshots
 from scorecard.catalog import Catalog
 from scorecard.faults import StorageUnavailable
 from scorecard.sources import join, write_bytes
@@ -31,37 +31,29 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanY
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
 COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
            "no_data": "D9D9D9", "no_target": "F2F2F2"}
+COLUMNS = {
+    "city": ("indicator_code", "indicator_name", "measure_unit", "actual", "target", "completion_rate",
+             "expected_rate", "gap", "status", "forecast"),
+    "ranking": ("rank", "unit_code", "unit_name", "actual", "target", "completion_rate", "expected_rate",
+                "gap", "status", "stale"),
+    "missing": ("unit_code", "unit_name", "contact_email"),
+}
+"""The columns of each table, headed in ``labels``' words."""
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "科技创新指标考核月报", "version": "版本", "taken_at": "生成时间",
         "city_sheet": "全市", "missing_sheet": "未报送单位", "charts": "图表", "rankings": "各单位排名",
         "none_missing": "本月所有单位均已报送。",
-        "city_header": ["指标代码", "指标名称", "计量单位", "实际完成", "年度目标", "完成率", "序时进度",
-                        "差距", "状态", "全年预计"],
-        "ranking_header": ["排名", "单位代码", "单位名称", "实际完成", "年度目标", "完成率", "序时进度",
-                           "差距", "状态", "沿用往月数据"],
-        "missing_header": ["单位代码", "单位名称", "联系邮箱"],
-        "status": {"achieved": "已完成", "on_track": "符合序时", "behind": "略有滞后", "lagging": "严重滞后",
-                   "no_data": "无数据", "no_target": "无目标"},
         "yes": "是", "no": "否",
-        "chart_progress": "全市完成率与序时进度", "chart_history": "全市完成率逐月变化",
-        "completion": "完成率", "expected": "序时进度", "month": "月份",
+        "chart_progress": "全市完成率与序时进度", "chart_history": "全市完成率逐月变化", "month": "月份",
     },
     "en": {
         "title": "S&T scorecard monthly bulletin", "version": "version", "taken_at": "taken at",
         "city_sheet": "City", "missing_sheet": "Not reported", "charts": "Charts", "rankings": "Rankings",
         "none_missing": "Every unit has reported this month.",
-        "city_header": ["Indicator", "Name", "Unit", "Actual", "Annual target", "Completion", "Expected",
-                        "Gap", "Status", "Year-end forecast"],
-        "ranking_header": ["Rank", "Unit code", "Unit", "Actual", "Annual target", "Completion", "Expected",
-                           "Gap", "Status", "Earlier month's figure"],
-        "missing_header": ["Unit code", "Unit", "Contact e-mail"],
-        "status": {"achieved": "achieved", "on_track": "on track", "behind": "behind", "lagging": "lagging",
-                   "no_data": "no data", "no_target": "no target"},
         "yes": "yes", "no": "no",
         "chart_progress": "City completion against expected progress",
-        "chart_history": "City completion month by month",
-        "completion": "completion", "expected": "expected", "month": "month",
+        "chart_history": "City completion month by month", "month": "month",
     },
 }
 
@@ -78,10 +70,6 @@ class Chart:
     @property
     def data(self) -> str:
         return base64.b64encode(self.png).decode("ascii")
-
-
-def _name(obj, lang: str) -> str:
-    return obj.name_zh if lang == "zh" else obj.name_en
 
 
 def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Snapshot:
@@ -136,10 +124,12 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
     city = [r for r in snap.rows if r.unit_code == CITY]
     with plt.rc_context({"font.family": [font, "sans-serif"]} if font else {}):
         fig, ax = plt.subplots(figsize=(9, 0.4 * len(city) + 1.5))
-        names = [_name(cat.indicators[r.indicator_code], drawn_in) for r in city]
-        ax.barh(names, [r.completion_rate or 0 for r in city], color="#4c72b0", label=t["completion"])
+        names = [labels.indicator_name(cat, r.indicator_code, drawn_in) for r in city]
+        ax.barh(names, [r.completion_rate or 0 for r in city], color="#4c72b0",
+                label=labels.field("completion_rate", drawn_in))
         ax.scatter([float("nan") if r.expected_rate is None else r.expected_rate for r in city], names,
-                   color="#dd8452", marker="|", s=300, zorder=3, label=t["expected"])
+                   color="#dd8452", marker="|", s=300, zorder=3,
+                   label=labels.field("expected_rate", drawn_in))
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_title(f"{t['chart_progress']} {snap.period}")
@@ -150,7 +140,7 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
         for code, points in history.items():
             if any(p["completion_rate"] is not None for p in points):
                 ax.plot([p["month"] for p in points], [p["completion_rate"] for p in points], marker="o",
-                        label=_name(cat.indicators[code], drawn_in))
+                        label=labels.indicator_name(cat, code, drawn_in))
         ax.set_xlim(0.5, 12.5)
         ax.set_xticks(range(1, 13))
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -166,10 +156,7 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
 # ---- tables -------------------------------------------------------------------------------------
 
 def _city_table(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
-    return [{**r.as_json(), "name": _name(cat.indicators[r.indicator_code], lang),
-             "measure_unit": cat.indicators[r.indicator_code].measure_unit,
-             "status_label": TEXT[lang]["status"][r.status]}
-            for r in snap.rows if r.unit_code == CITY]
+    return [labels.named(r, cat, lang) for r in snap.rows if r.unit_code == CITY]
 
 
 def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
@@ -179,50 +166,45 @@ def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
     for code in sorted({r.indicator_code for r in snap.rows}):
         rows = sorted((r for r in snap.rows if r.indicator_code == code and r.unit_code != CITY),
                       key=lambda r: (r.rank is None, r.rank or 0, r.unit_code))
-        result.append({"indicator_code": code, "name": _name(cat.indicators[code], lang), "rows": [
-            {**r.as_json(), "unit_name": _unit_name(cat, r.unit_code, lang),
-             "status_label": t["status"][r.status],
+        result.append({"indicator_code": code, "name": labels.indicator_name(cat, code, lang), "rows": [
+            {**labels.named(r, cat, lang),
              "stale": "" if r.stale is None else t["yes"] if r.stale else t["no"]} for r in rows]})
     return result
 
 
-def _unit_name(cat: Catalog, unit_code: str, lang: str) -> str:
-    return _name(cat.units[unit_code], lang) if unit_code in cat.units else unit_code
-
-
 def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
-    return [{"code": u, "name": _unit_name(cat, u, lang),
-             "email": cat.units[u].contact_email if u in cat.units else None} for u in snap.missing_units]
+    return [{"unit_code": u, "unit_name": labels.unit_name(cat, u, lang),
+             "contact_email": cat.units[u].contact_email if u in cat.units else None}
+            for u in snap.missing_units]
 
 
 # ---- workbook -----------------------------------------------------------------------------------
 
 RATES = ("completion_rate", "expected_rate", "gap")
-RATE_COLUMNS = [6, 7, 8]
-STATUS_COLUMN = 9
 
 
-def _write_sheet(ws, header: list[str], rows: list[list], statuses: list[str] | None = None) -> None:
-    """Header and rows (text as text); with ``statuses``, each row's status cell (column 9) in its colour."""
+def _headings(columns: tuple[str, ...], lang: str) -> list[str]:
+    return [labels.field(c, lang) for c in columns]
+
+
+def _write_sheet(ws, columns: tuple[str, ...], rows: list[dict], lang: str) -> None:
+    """Headings and rows (text as text): a status as its words in its colour, rates as percentages."""
     from openpyxl.styles import Font, PatternFill
 
-    for cell in append_row(ws, header):
+    for cell in append_row(ws, _headings(columns, lang)):
         cell.font = Font(bold=True)
-    for n, values in enumerate(rows):
-        cells = append_row(ws, values)
-        if statuses is not None:
-            cells[STATUS_COLUMN - 1].fill = PatternFill("solid", fgColor=COLOURS[statuses[n]])
+    for row in rows:
+        cells = append_row(ws, [row["status_label"] if c == "status" else row[c] for c in columns])
+        for column, cell in zip(columns, cells, strict=True):
+            if column == "status":
+                cell.fill = PatternFill("solid", fgColor=COLOURS[row["status"]])
+            elif column in RATES:
+                cell.number_format = "0.0%"
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
             len(str(c.value or "")) * (2 if any(ord(ch) > 255 for ch in str(c.value or "")) else 1)
             for c in column)))
-
-
-def _percent(ws, columns: list[int]) -> None:
-    for column in columns:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = "0.0%"
 
 
 def _sheet_title(text: str) -> str:
@@ -237,23 +219,12 @@ def _workbook(context: dict, charts: list[Chart], lang: str) -> bytes:
     book = Workbook()
     ws = book.active
     ws.title = _sheet_title(t["city_sheet"])
-    city = context["city_rows"]
-    _write_sheet(ws, t["city_header"], [
-        [r["indicator_code"], r["name"], r["measure_unit"], r["actual"], r["target"], r["completion_rate"],
-         r["expected_rate"], r["gap"], r["status_label"], r["forecast"]] for r in city],
-        [r["status"] for r in city])
-    _percent(ws, RATE_COLUMNS)
+    _write_sheet(ws, COLUMNS["city"], context["city_rows"], lang)
     for ranking in context["rankings"]:
         ws = book.create_sheet(_sheet_title(ranking["indicator_code"]))
-        rows = ranking["rows"]
-        _write_sheet(ws, t["ranking_header"], [
-            [r["rank"], r["unit_code"], r["unit_name"], r["actual"], r["target"], r["completion_rate"],
-             r["expected_rate"], r["gap"], r["status_label"], r["stale"]] for r in rows],
-            [r["status"] for r in rows])
-        _percent(ws, RATE_COLUMNS)
+        _write_sheet(ws, COLUMNS["ranking"], ranking["rows"], lang)
     ws = book.create_sheet(_sheet_title(t["missing_sheet"]))
-    missing = context["missing"]
-    _write_sheet(ws, t["missing_header"], [[m["code"], m["name"], m["email"]] for m in missing])
+    _write_sheet(ws, COLUMNS["missing"], context["missing"], lang)
     ws = book.create_sheet(_sheet_title(t["charts"]))
     anchor_row = 1
     for chart in charts:
@@ -304,6 +275,7 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     charts = _charts(snap, cat, history, lang)
     html_context = {
         "lang": lang, "t": TEXT[lang], "period": snap.period, "version": snap.version,
+        "headers": {name: _headings(columns, lang) for name, columns in COLUMNS.items()},
         "taken_at": f"{snap.taken_at:%Y-%m-%d %H:%M} UTC", "colours": COLOURS, "charts": charts,
         "missing": context["missing"], "city_rows": _display(context["city_rows"]),
         "rankings": [{**r, "rows": _display(r["rows"])} for r in context["rankings"]],

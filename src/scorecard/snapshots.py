@@ -60,6 +60,10 @@ class Row(NamedTuple):
     def as_json(self) -> dict:
         return {name: getattr(self, name) for name in JSON_FIELDS}
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.unit_code, self.indicator_code
+
 
 STALE = Row._fields.index("stale")
 
@@ -248,10 +252,17 @@ def take_and_load(engine: Engine, period: str, threshold: float | None = None,
         return _loaded(conn, taken)
 
 
+def stored_rows(conn: Connection, snapshot_id: int, unit_code: str | None = None) -> Sequence[Sequence]:
+    """A snapshot's rows (of one unit if ``unit_code`` is given) as the driver gives them, their columns in
+    the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1): by indicator, then unit, CITY last."""
+    return conn.execute(_sql("select_snapshot_rows"),
+                        {"snapshot_id": snapshot_id, "unit_code": unit_code}).all()
+
+
 def _loaded(conn: Connection, head: Version) -> Snapshot:
     key = {"snapshot_id": head.snapshot_id}
     with cyclic_gc_paused():
-        rows = [_row(r) for r in conn.execute(_sql("select_snapshot_rows"), key).all()]
+        rows = [_row(r) for r in stored_rows(conn, head.snapshot_id)]
     missing = list(conn.execute(_sql("select_snapshot_missing_units"), key).scalars().all())
     inputs = list(conn.execute(_sql("select_snapshot_inputs"), key).scalars().all())
     return Snapshot(head.period, head.version, head.snapshot_id, head.taken_at, head.threshold, missing, rows,

@@ -24,15 +24,17 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from scorecard import parsing, receiving, sources
 from scorecard.catalog import Catalog, Indicator
 from scorecard.vocabulary import CITY, Kind
+from scorecard.warehouse import read_catalog, take_lock
 
 COLUMNS = ("year", "unit_code", "indicator_code", "target")
 YEARS = range(2000, 2101)
@@ -226,3 +228,41 @@ def load(conn: Connection, target_file: TargetFile) -> int:
         for t in target_file.targets
     ])
     return len(target_file.targets)
+
+
+def load_dropped(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict]:
+    """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
+
+    Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
+    is recorded as received so that it is not taken again until its bytes change. As for submissions
+    (``pending_files``), only files listed at a version not recorded for their location are read.
+    """
+    received = receiving.Received(engine, sources.join(inbox, sources.TARGETS_FOLDER))
+    reports = []
+    seen_again: list[sources.FileBytes] = []
+    for entry in sources.listed_target_files(inbox):
+        if received.unchanged(entry):
+            continue
+        uri = entry.uri
+        file = sources.read(uri, parsing.max_file_bytes())
+        if file is None:
+            continue
+        if received.received(file):
+            seen_again.append(replace(file, data=b""))
+            continue
+        with engine.begin() as conn:
+            take_lock(conn, receiving.LOCK)
+            if receiving.not_yet_received(conn, [file]) == []:
+                continue
+            try:
+                if file.error:
+                    raise TargetFileError(parsing.refused(uri, file.error)[0].problems[0].message)
+                checked = read_bytes(uri, file.data, read_catalog(conn))
+            except TargetFileError as exc:
+                checked = TargetFile(uri, errors=[{"row": None, "message": str(exc)}])
+            if checked.ok:
+                load(conn, checked)
+            receiving.record_file(conn, file, "targets" if checked.ok else "targets_rejected", run_id=run_id)
+        reports.append(checked.report())
+    receiving.record_versions(engine, seen_again)
+    return reports

@@ -65,14 +65,14 @@ def inbox_location(inbox: str | None = None) -> str:
 def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[list[str]]:
     """The inbox's files not yet received, in receiving order, cut into batches of ``batch_size``; the
     prepared batches of runs that ended long ago are deleted first."""
-    from scorecard import ingest, preparing
+    from scorecard import preparing, receiving
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     location = inbox_location(inbox)
     engine = warehouse_engine()
     preparing.forget_old(engine)
-    files = ingest.pending_files(engine, location)
+    files = receiving.pending_files(engine, location)
     log.info("%s: %d files not yet received", location, len(files))
     return [list(batch) for batch in preparing.batches(files, batch_size)]
 
@@ -204,9 +204,9 @@ def resend_rejection_notices() -> dict:
 
 def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict]:
     """Load the target files dropped in ``<inbox>/targets/`` (each whole or rejected whole)."""
-    from scorecard import ingest
+    from scorecard import targets
 
-    reports = ingest.load_dropped_targets(warehouse_engine(), inbox_location(inbox), run_id)
+    reports = targets.load_dropped(warehouse_engine(), inbox_location(inbox), run_id)
     for report in reports:
         log.info("target file %s: %s, %s targets", report["file"], report["status"], report["targets"])
     return reports

@@ -78,6 +78,8 @@ class Status(StrEnum):
 
 
 ALERT_STATUSES = frozenset({Status.BEHIND, Status.LAGGING})
+SEVERITY = {Status.BEHIND: 1, Status.LAGGING: 2}
+"""How bad an alert status is: a status more severe than the one already mailed is mailed again."""
 
 
 class AlertKind(StrEnum):

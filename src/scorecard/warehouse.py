@@ -20,6 +20,18 @@ LOCK_WAIT_SECONDS = 3600
 """How long a run waits for another to release a lock before it gives up (SQLite's own wait is 60 s)."""
 
 
+def utc_now() -> datetime:
+    """Now, as the warehouse keeps every date-time: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` as the warehouse keeps date-times: an aware one converted to UTC, then naive."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 @cache
 def engine(url: str | None = None) -> Engine:
     """One engine per URL; an SQLite file's folder is created on first use."""
@@ -117,8 +129,7 @@ def take_lock(conn: Connection, name: str) -> None:
     give_up = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            taken = conn.execute(sql("update_lock"), {"name": name, "taken_at": datetime.now(UTC).replace(
-                tzinfo=None)}).rowcount
+            taken = conn.execute(sql("update_lock"), {"name": name, "taken_at": utc_now()}).rowcount
             break
         except OperationalError as exc:
             if "database is locked" not in str(exc) or time.monotonic() > give_up:

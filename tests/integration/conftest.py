@@ -3,28 +3,22 @@
 Airflow's environment (a temporary ``AIRFLOW_HOME``, the repository's ``dags/``) is set by
 ``tests/conftest.py``; the metadata DB is migrated here once per session. Each test
 gets its own warehouse, data folders and, when it asks for ``smtp_server``, ``AIRFLOW_CONN_SMTP_DEFAULT``
-pointing at an aiosmtpd server that keeps what it receives.
+pointing at a :class:`scorecard.mail_catcher.MailCatcher` that keeps what it receives.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DAGS_DIR = REPO / "dags"
-
+from scorecard.mail_catcher import MailCatcher
 
 
 @pytest.fixture(scope="session")
@@ -37,15 +31,6 @@ def airflow_db() -> None:
         f"before any test module that imports Airflow (metadata DB {settings.SQL_ALCHEMY_CONN})")
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
-
-
-@pytest.fixture(scope="session")
-def dag_bag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_DIR))
-    assert not bag.import_errors, bag.import_errors
-    return bag
 
 
 @pytest.fixture
@@ -63,56 +48,28 @@ def scorecard_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
-@dataclass
-class Mailbox:
-    """What the loopback SMTP server received."""
-
-    host: str
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    refusing: bool = False
-    """While true, every message is refused with a temporary failure (an SMTP outage)."""
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in m["To"]]
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[MailCatcher]:
+    """A mail catcher on a free loopback port, wired as Airflow's ``smtp_default`` connection."""
+    with MailCatcher() as catcher:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+            "conn_type": "smtp", "host": catcher.host, "port": catcher.port,
+            "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.org"},
+        }))
+        yield catcher
 
 
 @pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """An aiosmtpd server on 127.0.0.1, wired as Airflow's ``smtp_default`` connection."""
-    from aiosmtpd.controller import Controller
+def run_dag(airflow_db, dag_bag, scorecard_env, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Run a DAG once with ``dag.test(**kwargs)``, its tasks without retries: returns the DagRun.
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        box = Mailbox("127.0.0.1", probe.getsockname()[1])
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
-            if box.refusing:
-                return "451 4.3.0 try again later"
-            box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    controller = Controller(Keep(), hostname=box.host, port=box.port)
-    controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
-        "conn_type": "smtp", "host": box.host, "port": box.port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.org"},
-    }))
-    try:
-        yield box
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def run_dag(dag_bag, scorecard_env) -> Callable[..., Any]:
-    """Run a DAG once with ``dag.test(**kwargs)``, its tasks without retries: returns the DagRun."""
+    The retries are put back after the test: the parsed DAGs are shared with the DAG policy tests."""
+    assert not dag_bag.import_errors, dag_bag.import_errors
 
     def run(dag_id: str, **test_kwargs: Any):
         dag = dag_bag.get_dag(dag_id)
         for task in dag.tasks:
-            task.retries = 0
+            monkeypatch.setattr(task, "retries", 0)
         return dag.test(**test_kwargs)
 
     return run

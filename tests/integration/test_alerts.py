@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
-from smtp_server import SmtpServer, free_port, smtp_server_fixture  # noqa: F401
 from typer.testing import CliRunner
 
 from scorecard import alerts, mail
+from scorecard.mail_catcher import MailCatcher as SmtpServer
+from scorecard.mail_catcher import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +96,7 @@ def test_run_sends_one_digest_and_each_unit_its_own(engine, smtp_server, tmp_pat
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted([TEAM, C01, C02])
     [digest] = smtp_server.to(TEAM)
     assert digest.mail_from == SENDER
-    assert digest.subject == "【科技指标监测】2026-09 进度预警汇总（快照第1版）：严重滞后 2 项、进度偏慢 2 项"
+    assert digest.subject == "【科技指标监测】2026-09 进度预警汇总（快照第1版）：严重滞后 2 项、略有滞后 2 项"
     for body in (digest.body("plain"), digest.body("html")):
         assert "全市" in body and "东城区" in body and "西山区" in body
         assert "-20.0" in body and "75.0%" in body  # gap in points and 序时进度

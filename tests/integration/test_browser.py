@@ -30,16 +30,16 @@ import psutil
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from smtp_server import free_port
+from support import REPO
 from test_demo import SCORECARD, DemoRun, kill_tree, run_demo
 
 from scorecard import snapshots
+from scorecard.mail_catcher import free_port
 from scorecard.reports import COLOURS
 from scorecard.snapshots import Snapshot
 
-pytestmark = [pytest.mark.integration, pytest.mark.airflow]
+pytestmark = pytest.mark.airflow
 
-REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 PERIOD = "2026-10"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from celery_cluster import AirflowCluster, Api, wait_for
-from smtp_server import SmtpServer, free_port
+
+from scorecard.mail_catcher import MailCatcher as SmtpServer
+from scorecard.mail_catcher import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow, pytest.mark.postgres]
 
@@ -67,7 +69,7 @@ def databases() -> Iterator[tuple[str, str]]:
 def preload(warehouse: sa.Engine, inbox: Path) -> None:
     """The sample year and its targets in ``inbox``; everything but the late files received, October
     snapshotted (v1)."""
-    from scorecard import catalog, ingest, samples, snapshots
+    from scorecard import catalog, ingest, receiving, samples, snapshots, targets
     from scorecard import warehouse as warehouse_mod
 
     samples.generate_year(inbox, catalog.load_files(), year=2026, through_month=10)
@@ -75,8 +77,9 @@ def preload(warehouse: sa.Engine, inbox: Path) -> None:
     (inbox / "targets" / "targets_2026.csv").write_bytes(
         (Path(catalog.__file__).parent / "defaults" / "targets_2026.csv").read_bytes())
     warehouse_mod.init_db(warehouse)
-    ingest.load_dropped_targets(warehouse, str(inbox))
-    on_time = [uri for uri in ingest.pending_files(warehouse, str(inbox)) if not any(m in uri for m in LATE)]
+    targets.load_dropped(warehouse, str(inbox))
+    pending = receiving.pending_files(warehouse, str(inbox))
+    on_time = [uri for uri in pending if not any(m in uri for m in LATE)]
     report = ingest.ingest_files(warehouse, on_time)
     assert report.counts()["rejected"] == 0, report.counts()
     assert snapshots.take(warehouse, PERIOD).version == 1

@@ -8,11 +8,10 @@ from pathlib import Path
 import pendulum
 import pytest
 import sqlalchemy as sa
-from submission_files import complete_rows, write_csv, write_workbook
+from support import CONTRACT_DIR
+from support.submission_files import complete_rows, write_csv, write_workbook
 
-pytestmark = [pytest.mark.integration, pytest.mark.airflow]
-
-CONTRACT_DIR = Path(__file__).resolve().parents[2] / "src" / "scorecard" / "defaults"
+pytestmark = pytest.mark.airflow
 
 
 def submissions(data_dir: Path) -> list[tuple[str, str, str]]:

@@ -22,7 +22,8 @@ import httpx
 import psutil
 import pytest
 import sqlalchemy as sa
-from smtp_server import free_port
+
+from scorecard.mail_catcher import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 

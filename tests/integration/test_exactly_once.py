@@ -17,16 +17,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from smtp_server import SmtpServer
+from support import CONTRACT_DIR
 
-from scorecard import ingest, samples, snapshots, targets, warehouse
+from scorecard import ingest, receiving, samples, snapshots, targets, warehouse
+from scorecard.mail_catcher import MailCatcher as SmtpServer
 from scorecard.quarantine import STAGING
-
-pytestmark = pytest.mark.integration
 
 SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 PERIOD = "2026-10"
-CONTRACT_TARGETS = Path(__file__).resolve().parents[2] / "src" / "scorecard" / "defaults" / "targets_2026.csv"
+CONTRACT_TARGETS = CONTRACT_DIR / "targets_2026.csv"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def clean_run(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[di
     cat = warehouse.init_db(eng)
     with eng.begin() as conn:
         targets.load(conn, targets.read(CONTRACT_TARGETS, cat))
-    ingest.ingest_files(eng, ingest.pending_files(eng, str(inbox)), quarantine_root=str(folder / "q"))
+    ingest.ingest_files(eng, receiving.pending_files(eng, str(inbox)), quarantine_root=str(folder / "q"))
     snapshot = snapshots.take_and_load(eng, PERIOD).as_json()
     found = state(eng, folder / "q")
     eng.dispose()
@@ -133,7 +132,7 @@ def test_two_ingests_at_once_give_each_file_one_verdict(engine, inbox, tmp_path,
 
 def test_snapshots_and_alerts_racing_store_one_version_and_mail_each_alert_once(engine, inbox,
                                                                                tmp_path) -> None:
-    ingest.ingest_files(engine, ingest.pending_files(engine, str(inbox)), quarantine_root=str(tmp_path / "q"))
+    ingest.ingest_files(engine, receiving.pending_files(engine, str(inbox)), quarantine_root=str(tmp_path / "q"))
     url = url_of(engine)
 
     racing = [scorecard("snapshot", "--period", PERIOD, "--db", url, "--json") for _ in range(2)]
@@ -168,9 +167,9 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen, timeout: 
 
 INGEST_IN_CHUNKS = """
 import sys
-from scorecard import ingest, warehouse
+from scorecard import ingest, receiving, warehouse
 engine = warehouse.engine(sys.argv[1])
-ingest.ingest_files(engine, ingest.pending_files(engine, sys.argv[2]), quarantine_root=sys.argv[3],
+ingest.ingest_files(engine, receiving.pending_files(engine, sys.argv[2]), quarantine_root=sys.argv[3],
                     batch_size=7)
 """
 
@@ -198,7 +197,7 @@ def test_ingest_killed_at_any_moment_then_rerun_equals_a_clean_run(engine, inbox
         process.wait(timeout=600)
     assert killed, "the ingest finished before any moment to kill it came"
 
-    ingest.ingest_files(engine, ingest.pending_files(engine, str(inbox)), quarantine_root=str(quarantine))
+    ingest.ingest_files(engine, receiving.pending_files(engine, str(inbox)), quarantine_root=str(quarantine))
 
     assert not (quarantine / STAGING).exists() or not any((quarantine / STAGING).iterdir())
     assert_invariants(engine)

@@ -11,8 +11,6 @@ from scorecard import validation, warehouse
 from scorecard.model import ParsedSubmission, Problem, ReportedValue
 from scorecard.vocabulary import Rule
 
-pytestmark = pytest.mark.integration
-
 Figure = float | tuple[float, float]
 """A flow or stock value, or a ratio's (numerator, denominator)."""
 

@@ -12,10 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-from hostile_inbox import write_hostile_inbox
-
-pytestmark = pytest.mark.integration
+from support.hostile_inbox import write_hostile_inbox
 
 SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from submission_files import complete_rows, write_csv, write_workbook
+from support import TODAY
+from support.submission_files import complete_rows, write_csv, write_workbook
 
-from scorecard import ingest
-
-TODAY = date(2026, 11, 27)
+from scorecard import ingest, receiving, targets
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def run(engine: sa.Engine, inbox: Path, tmp_path: Path) -> list[dict]:
-    pending = ingest.pending_files(engine, str(inbox))
+    pending = receiving.pending_files(engine, str(inbox))
     report = ingest.ingest_files(engine, pending, today=TODAY, quarantine_root=str(tmp_path / "quarantine"))
     return report.as_json()["submissions"]
 
@@ -157,8 +156,8 @@ def test_targets_dropped_in_inbox_are_loaded_once(engine, inbox) -> None:
         "year,unit_code,indicator_code,target\n2027,CITY,HTE_APPLY,70\n2027,C01,HTE_APPLY,12\n",
         encoding="utf-8")
 
-    first = ingest.load_dropped_targets(engine, str(inbox))
-    second = ingest.load_dropped_targets(engine, str(inbox))
+    first = targets.load_dropped(engine, str(inbox))
+    second = targets.load_dropped(engine, str(inbox))
 
     assert [r["status"] for r in first] == ["loaded"]
     assert second == []

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from submission_files import complete_rows, write_csv, write_workbook
+from support import TODAY
+from support.submission_files import complete_rows, write_csv, write_workbook
 
-from scorecard import ingest, tasks, warehouse
-
-pytestmark = pytest.mark.integration
-
-TODAY = date(2026, 11, 27)
+from scorecard import ingest, receiving, tasks, warehouse
 
 
 @pytest.fixture
@@ -56,7 +52,7 @@ def one_process(inbox: Path, tmp_path: Path) -> tuple[list[dict], list[tuple]]:
     """The answer and the warehouse of ingest in one process, one batch, on a warehouse of its own."""
     engine = warehouse.engine(f"sqlite:///{tmp_path / 'reference.db'}")
     warehouse.init_db(engine)
-    report = ingest.ingest_files(engine, ingest.pending_files(engine, str(inbox)), today=TODAY,
+    report = ingest.ingest_files(engine, receiving.pending_files(engine, str(inbox)), today=TODAY,
                                  quarantine_root=str(tmp_path / "reference-quarantine"))
     return report.as_json()["submissions"], received(engine)
 
@@ -65,7 +61,7 @@ def test_worker_processes_give_the_answer_and_warehouse_of_one_process(engine, i
                                                                        tmp_path) -> None:
     quarantine = tmp_path / "quarantine"
 
-    report = ingest.ingest_files(engine, ingest.pending_files(engine, str(inbox)), today=TODAY,
+    report = ingest.ingest_files(engine, receiving.pending_files(engine, str(inbox)), today=TODAY,
                                  quarantine_root=str(quarantine), batch_size=2, workers=2)
 
     assert (report.as_json()["submissions"], received(engine)) == one_process

@@ -6,20 +6,17 @@ from __future__ import annotations
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from submission_files import complete_rows, write_csv
+from support import TODAY
+from support.submission_files import complete_rows, write_csv
 
-from scorecard import ingest, sources, warehouse
+from scorecard import ingest, receiving, sources, targets, warehouse
 
-pytestmark = pytest.mark.integration
-
-TODAY = date(2026, 11, 27)
 TARGETS = b"year,unit_code,indicator_code,target\n2027,CITY,HTE_APPLY,70\n2027,C01,HTE_APPLY,12\n"
 
 
@@ -59,8 +56,8 @@ def inbox(tmp_path: Path, catalog) -> Path:
 
 def poll(engine: sa.Engine, inbox: str, quarantine: Path) -> list[str]:
     """One run of ``scorecard_ingest`` (target files, then submissions): the files it took, in order."""
-    loaded = ingest.load_dropped_targets(engine, inbox)
-    report = ingest.ingest_files(engine, ingest.pending_files(engine, inbox), today=TODAY,
+    loaded = targets.load_dropped(engine, inbox)
+    report = ingest.ingest_files(engine, receiving.pending_files(engine, inbox), today=TODAY,
                                  quarantine_root=str(quarantine))
     return [r["file"] for r in loaded] + list(dict.fromkeys(e["file"] for e in report.entries))
 

@@ -12,8 +12,6 @@ import pytest
 from scorecard import config, validation
 from scorecard.model import ParsedSubmission, ReportedValue
 
-pytestmark = pytest.mark.integration
-
 Suite = dict
 
 

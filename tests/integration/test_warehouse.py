@@ -6,7 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from warehouse_rows import submit
+from support.warehouse_rows import submit
 
 from scorecard import snapshots, targets, warehouse
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from databases import scratch_postgres
 from fastapi.testclient import TestClient
 
-from scorecard import ingest, parsing, reports, samples, snapshots, targets, validation, warehouse
+from scorecard import ingest, parsing, receiving, reports, samples, snapshots, targets, validation, warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -119,7 +119,7 @@ def _fill(eng: sa.Engine, folder: Path, catalog) -> Site:
     inbox = folder / "inbox"
     samples.generate_year(inbox, catalog, 2026, 10)
     quarantine = str(folder / "quarantine")
-    ingested = ingest.ingest_files(eng, ingest.pending_files(eng, str(inbox)), today=TODAY,
+    ingested = ingest.ingest_files(eng, receiving.pending_files(eng, str(inbox)), today=TODAY,
                                    quarantine_root=quarantine, run_id=INGEST_RUN)
     for month in range(1, 11):
         taken = snapshots.take(eng, f"2026-{month:02d}", today=TODAY)

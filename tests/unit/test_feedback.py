@@ -11,7 +11,17 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from parsing_cases import CSV_HEADER, TODAY, csv_bytes, csv_records, edit_xml, excel_row, grid, set_cell, xlsx
+from support import TODAY
+from support.submission_files import (
+    CSV_HEADER,
+    csv_bytes,
+    csv_records,
+    edit_xml,
+    excel_row,
+    grid,
+    set_cell,
+    xlsx,
+)
 
 from scorecard import feedback
 from scorecard.catalog import Catalog

@@ -1,4 +1,4 @@
-"""Mail composition, header safety, templates, mailer selection and the pure alert rules."""
+"""Mail composition, header safety, templates, mailer selection, the words shown and the pure alert rules."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from scorecard import alerts, mail
-from scorecard.vocabulary import Rule
+from scorecard import catalog, labels, mail, snapshots
+from scorecard.alerts import progress, rejections, reminders, sending
+from scorecard.vocabulary import Rule, Status, UnitType
 
 
 @pytest.mark.parametrize(("raw", "safe"), [
@@ -98,20 +99,38 @@ def test_compose_refuses_unsafe_addresses(sender: str, to: list[str]) -> None:
         mail.compose(sender=sender, to=to, subject="s", text="t", html="h")
 
 
-def row(**overrides) -> alerts.Row:
-    values = dict(unit_code="C01", unit_name="东城区", contact_email="c01@example.org",
-                  indicator_code="TECH_CONTRACT", indicator_name="技术合同登记额", measure_unit="万元",
-                  actual=60.0, target=100.0, completion_rate=0.6, expected_rate=0.75, gap=-0.15,
-                  status="lagging", rank=3, forecast=80.0)
-    return alerts.Row(**{**values, **overrides})
+def row(**overrides) -> snapshots.Row:
+    values = dict(unit_code="C01", indicator_code="TECH_CONTRACT", actual=60.0, target=100.0,
+                  completion_rate=0.6, expected_rate=0.75, gap=-0.15, status="lagging", stale=False, rank=3,
+                  forecast=80.0)
+    return snapshots.Row(**{**values, **overrides})
+
+
+def units(*contacts: tuple[str, str | None]) -> catalog.Catalog:
+    return catalog.build([], [catalog.Unit(code, f"单位{code}", f"Unit {code}", UnitType.COUNTY, address)
+                              for code, address in contacts])
 
 
 def test_templates_escape_html_but_not_text() -> None:
-    evil = row(indicator_name="<script>alert(1)</script>")
-    text, html = mail.render("status_unit", period="2026-09", version=1, unit=evil, rows=[evil])
+    evil = {**labels.named(row(), units()), "indicator_name": "<script>alert(1)</script>"}
+    text, html = mail.render("status_unit", period="2026-09", version=1, unit_name="东城区", rows=[evil])
     assert "<script>" in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "60.0%" in html and "-15.0" in html and "严重滞后" in html
+
+
+def test_every_status_and_field_shown_has_its_words() -> None:
+    assert set(labels.STATUSES) == set(Status)
+    assert set(snapshots.JSON_FIELDS) <= set(labels.FIELDS)
+    assert all(w.zh and w.en for w in [*labels.STATUSES.values(), *labels.FIELDS.values()])
+
+
+@pytest.mark.parametrize(("code", "lang", "name"), [
+    ("C01", "zh", "单位C01"), ("C01", "en", "Unit C01"), ("CITY", "zh", "全市"), ("CITY", "en", "City"),
+    ("ZZ9", "zh", "ZZ9"),
+])
+def test_unit_names(code: str, lang: str, name: str) -> None:
+    assert labels.unit_name(units(("C01", None)), code, lang) == name
 
 
 @pytest.mark.parametrize(("url", "kind", "attrs"), [
@@ -137,7 +156,7 @@ def test_mailer_from_url_refuses_unknown(url: str) -> None:
 
 
 def test_every_rule_has_a_hint() -> None:
-    assert set(alerts.RULE_HINTS) == set(Rule)
+    assert set(rejections.RULE_HINTS) == set(Rule)
 
 
 @pytest.mark.parametrize(("period", "previous", "deadline"), [
@@ -146,8 +165,8 @@ def test_every_rule_has_a_hint() -> None:
     ("2026-12", "2026-11", date(2027, 1, 3)),
 ])
 def test_periods_and_deadline(period: str, previous: str, deadline: date) -> None:
-    assert alerts.previous_period(period) == previous
-    assert alerts.deadline(period, 3) == deadline
+    assert sending.previous_period(period) == previous
+    assert reminders.deadline(period, 3) == deadline
 
 
 @pytest.mark.parametrize(("before", "now", "change"), [
@@ -162,7 +181,7 @@ def test_periods_and_deadline(period: str, previous: str, deadline: date) -> Non
 ])
 def test_compare(before: str | None, now: str, change: str | None) -> None:
     previous = {} if before is None else {("C01", "TECH_CONTRACT"): row(status=before)}
-    changes = alerts.compare({("C01", "TECH_CONTRACT"): row(status=now)}, previous, "2026-08", 1)
+    changes = progress.compare({("C01", "TECH_CONTRACT"): row(status=now)}, previous, "2026-08", 1)
     found = [name for name in ("newly", "worsened", "recovered") if getattr(changes, name)]
     assert found == ([change] if change else [])
 
@@ -178,23 +197,27 @@ def test_compare(before: str | None, now: str, change: str | None) -> None:
 def test_due_only_when_more_severe_than_what_was_sent(sent: list[tuple], status: str, due: bool) -> None:
     log_rows = [{"unit_code": "C01", "indicator_code": "TECH_CONTRACT", "status": s[0], "state": s[1],
                  "recipient": s[2] if len(s) > 2 else "c01@example.org"} for s in sent]
-    assert bool(alerts.due_rows([row(status=status)], "c01@example.org", log_rows)) is due
+    assert bool(progress.due_rows([row(status=status)], "c01@example.org", log_rows)) is due
 
 
-def test_recipients() -> None:
+@pytest.mark.parametrize(("code", "own"), [
+    ("C01", ["c01@example.org"]),
+    ("C02", []),
+    ("C03", []),
+    ("CITY", []),
+])
+def test_recipients(code: str, own: list[str]) -> None:
     team = ["team@example.org", "boss@example.org"]
-    assert alerts.recipients(row(), team) == ["c01@example.org", *team]
-    assert alerts.recipients(row(unit_code="CITY", contact_email=None), team) == team
-    assert alerts.recipients(row(contact_email="bad\r\nBcc: x@y.org"), team) == team
-    assert alerts.recipients(row(contact_email=None), team) == team
+    cat = units(("C01", "c01@example.org"), ("C02", "bad\r\nBcc: x@y.org"), ("C03", None))
+    assert progress.recipients(progress.unit_contact(cat, code), team) == [*own, *team]
 
 
 def test_team_addresses_that_are_not_plain_addresses_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCORECARD_TEAM_EMAILS", "team@example.org, bad\nBcc: x@y.org ,,Boss <b@example.org>")
-    assert alerts.mail_settings().team == ["team@example.org"]
+    assert sending.mail_settings().team == ["team@example.org"]
 
 
 def test_log_ref_fits_the_column_and_keeps_long_refs_apart() -> None:
     long_a, long_b = "s3://inbox/" + "a" * 300 + "/x.xlsx", "s3://inbox/" + "a" * 300 + "/y.xlsx"
-    assert alerts.log_ref("C01.xlsx") == "C01.xlsx"
-    assert len(alerts.log_ref(long_a)) == 255 and alerts.log_ref(long_a) != alerts.log_ref(long_b)
+    assert sending.log_ref("C01.xlsx") == "C01.xlsx"
+    assert len(sending.log_ref(long_a)) == 255 and sending.log_ref(long_a) != sending.log_ref(long_b)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
 import pytest
-from submission_files import complete_rows, write_csv, write_workbook
+from support import TODAY
+from support.submission_files import complete_rows, write_csv, write_workbook
 
 from scorecard import preparing
-
-TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture

@@ -293,14 +293,14 @@ def test_synthetic_targets_cover_what_units_report(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def ingested(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """The sample year ingested in receiving order into a fresh SQLite warehouse, and its 2026-10 snapshot."""
-    from scorecard import ingest, snapshots, targets, warehouse
+    from scorecard import ingest, receiving, snapshots, targets, warehouse
 
     folder = tmp_path_factory.mktemp("warehouse")
     engine = warehouse.engine(f"sqlite:///{folder / 'warehouse.db'}")
     cat = warehouse.init_db(engine)
     with engine.begin() as conn:
         targets.load(conn, targets.read(config_targets(), cat))
-    report = ingest.ingest_files(engine, ingest.pending_files(engine, str(sample_dir)), today=TODAY,
+    report = ingest.ingest_files(engine, receiving.pending_files(engine, str(sample_dir)), today=TODAY,
                                  quarantine_root=str(folder / "quarantine"))
     verdicts = [{**e, "name": Path(e["file"]).name} for e in report.as_json()["submissions"]]
     snapshot = snapshots.take_and_load(engine, f"{YEAR}-{THROUGH:02d}", today=TODAY)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
-from warehouse_rows import set_targets, submit
+from support import TODAY
+from support.warehouse_rows import set_targets, submit
 
 from scorecard import snapshots, warehouse
 
-TODAY = date(2026, 11, 27)
+
 @pytest.fixture
 def wh(sqlite_url: str) -> sa.Engine:
     """A migrated SQLite warehouse with the default catalogs and no targets or submissions."""

@@ -1,11 +1,14 @@
-"""The value rules of contract §3, run through the Great Expectations suites under ``expectations/``."""
+"""The value rules of contract §3, run through the Great Expectations suites under ``expectations/``.
+
+Great Expectations takes seconds a run: the cases below are each a submission of their own, all checked in one
+run (which maps each failure back to its submission, as ``test_failures_map_back_to_their_submission_and_row``
+shows), then asserted one by one.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from support import HEAVY_MODULES, refuse_imports
 
 from scorecard import validation
 from scorecard.model import ParsedSubmission, ReportedValue
@@ -23,6 +26,10 @@ def _ratio(numerator: float | None, denominator: float | None,
            invalid: set[str] | None = None) -> ReportedValue:
     value = 100 * numerator / denominator if numerator is not None and denominator else None
     return _row("ST_SPEND_SHARE", value, numerator, denominator, invalid)
+
+
+def _submission(row: ReportedValue) -> ParsedSubmission:
+    return ParsedSubmission("c01.xlsx", "xlsx", "C01", "2026-03", rows=[row])
 
 
 def _found(submission: ParsedSubmission) -> list[tuple[str, str | None, str | None]]:
@@ -55,11 +62,25 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("row", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_value_rules(catalog, row: ReportedValue, expected: list[tuple[str, str, str]]) -> None:
-    submission = ParsedSubmission("c01.xlsx", "xlsx", "C01", "2026-03", rows=[row])
-    validation.check_data([submission], catalog)
-    assert _found(submission) == sorted(expected)
+PARSER_PROBLEM = validation.Problem(Rule.MISSING_VALUE, "缺少", "missing", indicator_code="HTE_TOTAL")
+"""A problem the parser found before the suites ran."""
+
+
+@pytest.fixture(scope="module")
+def checked(catalog) -> dict[str, ParsedSubmission]:
+    """One submission per case of CASES, and those of the message tests below, checked in one run."""
+    batch = {case: _submission(row) for case, row, _ in CASES}
+    batch["message"] = _submission(_row("HTE_APPLY", 1234.5))
+    batch["after the parser"] = _submission(_row("HTE_APPLY", -1))
+    batch["after the parser"].problems.append(PARSER_PROBLEM)
+    validation.check_data(list(batch.values()), catalog)
+    return batch
+
+
+@pytest.mark.parametrize(("case", "expected"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_value_rules(checked: dict[str, ParsedSubmission], case: str,
+                     expected: list[tuple[str, str, str]]) -> None:
+    assert _found(checked[case]) == sorted(expected)
 
 
 def test_failures_map_back_to_their_submission_and_row(catalog) -> None:
@@ -80,21 +101,16 @@ def test_failures_map_back_to_their_submission_and_row(catalog) -> None:
         (Rule.OUT_OF_RANGE, 9, "PLATFORM_NEW")]
 
 
-def test_messages_are_bilingual_and_name_the_figures(catalog) -> None:
-    submission = ParsedSubmission("c01.xlsx", "xlsx", "C01", "2026-03", rows=[_row("HTE_APPLY", 1234.5)])
-    validation.check_data([submission], catalog)
-    (problem,) = submission.problems
+def test_messages_are_bilingual_and_name_the_figures(checked: dict[str, ParsedSubmission]) -> None:
+    (problem,) = checked["message"].problems
     assert "1234.5" in problem.message_zh and "500" in problem.message_zh
     assert "1234.5" in problem.message_en and "500" in problem.message_en
     assert "{" not in problem.message
 
 
-def test_problems_are_appended_after_the_parser_ones(catalog) -> None:
-    submission = ParsedSubmission("c01.xlsx", "xlsx", "C01", "2026-03", rows=[_row("HTE_APPLY", -1)])
-    earlier = validation.Problem(Rule.MISSING_VALUE, "缺少", "missing", indicator_code="HTE_TOTAL")
-    submission.problems.append(earlier)
-    validation.check_data([submission], catalog)
-    assert [p.rule for p in submission.problems] == [Rule.MISSING_VALUE, Rule.NEGATIVE_VALUE]
+def test_problems_are_appended_after_the_parser_ones(checked: dict[str, ParsedSubmission]) -> None:
+    assert checked["after the parser"].problems[0] is PARSER_PROBLEM
+    assert [p.rule for p in checked["after the parser"].problems] == [Rule.MISSING_VALUE, Rule.NEGATIVE_VALUE]
 
 
 def test_nothing_to_check(catalog) -> None:
@@ -104,19 +120,15 @@ def test_nothing_to_check(catalog) -> None:
     assert empty.problems == []
 
 
-def test_no_row_to_check_starts_no_great_expectations() -> None:
+def test_no_row_to_check_starts_no_great_expectations(catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows of unknown indicators only, and none at all: no suite could flag a row, so GX is not started."""
-    code = """
-import sys
-from scorecard import catalog, validation
-from scorecard.model import ParsedSubmission, ReportedValue
-unknown = ParsedSubmission("x.csv", "csv", "C01", "2026-03",
-                           rows=[ReportedValue("NO_SUCH", -4, invalid_fields={"indicator_code"})])
-validation.check_data([unknown, ParsedSubmission("empty.csv", "csv")], catalog.load_files())
-print(unknown.problems, sorted({"great_expectations", "pandas", "sqlalchemy"} & set(sys.modules)))
-"""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[] []"
+    unknown = ParsedSubmission("x.csv", "csv", "C01", "2026-03",
+                               rows=[ReportedValue("NO_SUCH", -4, invalid_fields={"indicator_code"})])
+    refuse_imports(monkeypatch, *HEAVY_MODULES)
+
+    validation.check_data([unknown, ParsedSubmission("empty.csv", "csv")], catalog)
+
+    assert unknown.problems == []
 
 
 def test_large_batch_in_one_run(catalog) -> None:

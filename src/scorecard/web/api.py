@@ -21,13 +21,16 @@ from scorecard.web.render import file_name, iso_time
 
 Conn = Annotated[Connection, Depends(queries.connection)]
 STALE = JSON_FIELDS.index("stale")
+SERVED = len(JSON_FIELDS)
+"""A stored row's first columns are the contract's fields; the rest (baseline, source month) is not served."""
 router = APIRouter()
 
 
 @router.get("/matrix")
 def matrix(conn: Conn, period: str | None = None, version: Annotated[int | None, Query(ge=1)] = None,
            unit: str | None = None) -> Response:
-    """A snapshot version's rows (of one unit if ``unit`` is given), CITY first, with the catalog's names:
+    """A snapshot version's rows (of one unit if ``unit`` is given), CITY first, then by indicator and
+    unit, with the catalog's names:
     ``{"period", "version", "snapshot_id", "taken_at", "threshold", "fields", "rows": [[...], ...],
     "indicators": [[code, name_zh, name_en, measure_unit], ...],
     "units": [[code, name_zh, unit_type], ...]}``.
@@ -36,9 +39,10 @@ def matrix(conn: Conn, period: str | None = None, version: Annotated[int | None,
     catalog = read_catalog(conn)
     rows = queries.matrix_rows(conn, chosen.snapshot_id, unit)
     if conn.dialect.name == "sqlite":  # its booleans are 0/1
-        listed = [(*r[:STALE], None if r[STALE] is None else bool(r[STALE]), *r[STALE + 1:]) for r in rows]
+        listed = [(*r[:STALE], None if r[STALE] is None else bool(r[STALE]), *r[STALE + 1:SERVED])
+                  for r in rows]
     else:
-        listed = [tuple(r) for r in rows]
+        listed = [tuple(r[:SERVED]) for r in rows]
     document = {
         "period": chosen.period, "version": chosen.version, "snapshot_id": chosen.snapshot_id,
         "taken_at": iso_time(chosen.taken_at), "threshold": chosen.threshold, "fields": JSON_FIELDS,

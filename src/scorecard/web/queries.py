@@ -14,11 +14,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, snapshots
 from scorecard.snapshots import Version
-from scorecard.vocabulary import SubmissionStatus
+from scorecard.vocabulary import CITY, SubmissionStatus
 from scorecard.warehouse import open_engine, sql
 
 FLAGS = ("in_force", "quarantined", "has_feedback", "stale")
@@ -75,9 +75,11 @@ def choose(versions: Sequence[Version], period: str | None, version: int | None)
     return next((v for v in versions if v.period == period and version in (None, v.version)), None)
 
 
-def matrix_rows(conn: Connection, snapshot_id: int, unit_code: str | None = None) -> Sequence[Row[Any]]:
-    """The snapshot's rows (``snapshots.JSON_FIELDS``), CITY first; SQLite gives ``stale`` as 0/1."""
-    return conn.execute(sql("select_web_matrix"), {"snapshot_id": snapshot_id, "unit_code": unit_code}).all()
+def matrix_rows(conn: Connection, snapshot_id: int, unit_code: str | None = None) -> list[Sequence[Any]]:
+    """The snapshot's rows (``snapshots.stored_rows``: the ``Row`` fields, SQLite's ``stale`` as 0/1), CITY
+    first, then in the snapshot's order."""
+    rows = snapshots.stored_rows(conn, snapshot_id, unit_code)
+    return [r for r in rows if r[0] == CITY] + [r for r in rows if r[0] != CITY]
 
 
 def missing_units(conn: Connection, snapshot_id: int) -> list[str]:

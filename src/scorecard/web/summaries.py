@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scorecard.alerts import SEVERITY
+from scorecard import labels
 from scorecard.catalog import Catalog, Indicator
 from scorecard.snapshots import JSON_FIELDS, Row, Version
-from scorecard.vocabulary import ALERT_STATUSES, CITY, Status, SubmissionStatus
-
-CITY_NAME = "全市"
+from scorecard.vocabulary import ALERT_STATUSES, CITY, SEVERITY, Status, SubmissionStatus
 
 REPORTED, REJECTED, MISSING = "reported", "rejected", "missing"
 """Where a unit stands for a month: an accepted submission, only rejected ones, or none."""
@@ -42,18 +40,15 @@ class Matrix:
 
 
 def unit_name(catalog: Catalog, code: str | None) -> str:
-    if code == CITY:
-        return CITY_NAME
-    unit = catalog.units.get(code or "")
-    return unit.name_zh if unit else "未知单位"
+    return labels.unit_name(catalog, code, unknown=labels.UNKNOWN_UNIT.zh)
 
 
 def matrix(rows: Iterable[Sequence[Any]], catalog: Catalog, unit_type: str | None = None,
            indicator: str | None = None, status: str | None = None, page: int = 1,
            page_size: int = 200) -> Matrix:
-    """The unit × indicator matrix of a snapshot's rows (``snapshots.JSON_FIELDS`` order, CITY first),
-    kept to the units of ``unit_type``, the one ``indicator``, the units with a cell of ``status``; CITY
-    stays on top of every page."""
+    """The unit × indicator matrix of a snapshot's rows (``snapshots.Row`` fields), kept to the units of
+    ``unit_type``, the one ``indicator``, the units with a cell of ``status``, by unit code; CITY stays on
+    top of every page."""
     by_unit: dict[str, dict[str, Sequence[Any]]] = {}
     for values in rows:
         by_unit.setdefault(values[0], {})[values[1]] = values
@@ -69,7 +64,7 @@ def matrix(rows: Iterable[Sequence[Any]], catalog: Catalog, unit_type: str | Non
             return False
         return not status or any(cells[c][STATUS] == status for c in codes if c in cells)
 
-    kept = [code for code in by_unit if code != CITY and keep(code)]
+    kept = sorted(code for code in by_unit if code != CITY and keep(code))
     pages = max(1, -(-len(kept) // page_size))
     page = min(max(page, 1), pages)
     listed = ([CITY] if CITY in by_unit else []) + kept[(page - 1) * page_size:page * page_size]

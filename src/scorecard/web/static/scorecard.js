@@ -61,7 +61,8 @@
     return chart;
   }
 
-  // This month: the city's completion (bars) against 序时进度 (points), indicator by indicator.
+  // This month: the city's completion (bars) against 序时进度 (points), indicator by indicator. The series
+  // are named in the page's words (data-completion, data-expected), as are a unit's year's below.
   function cityChart(el) {
     fetchJson(el.dataset.src).then((doc) => {
       const at = Object.fromEntries(doc.fields.map((name, i) => [name, i]));
@@ -78,9 +79,9 @@
         scales: { x: { time: false, range: (u, min, max) => [min - 0.6, max + 0.6] }, y: fromZero },
         series: [
           { label: "指标", value: (u, i) => (i === null ? "—" : labels[i]) },
-          { label: "完成率", fill: COMPLETION, stroke: COMPLETION, value: (u, v) => shown(v),
+          { label: el.dataset.completion, fill: COMPLETION, stroke: COMPLETION, value: (u, v) => shown(v),
             paths: uPlot.paths.bars({ size: [0.6, 48] }), points: { show: false } },
-          { label: "序时进度", stroke: EXPECTED, width: 0, value: (u, v) => shown(v),
+          { label: el.dataset.expected, stroke: EXPECTED, width: 0, value: (u, v) => shown(v),
             paths: () => null, points: { show: true, size: 11, fill: EXPECTED } },
         ],
         axes: [
@@ -104,9 +105,9 @@
           scales: { x: { time: false, range: [0.5, 12.5] }, y: fromZero },
           series: [
             { label: "月份", value: (u, m) => (m === null ? "—" : m + "月") },
-            { label: "完成率", stroke: COMPLETION, width: 2, value: (u, v) => shown(v),
+            { label: el.dataset.completion, stroke: COMPLETION, width: 2, value: (u, v) => shown(v),
               points: { show: true, size: 7, fill: COMPLETION } },
-            { label: "序时进度", stroke: EXPECTED, width: 2, dash: [6, 4], value: (u, v) => shown(v),
+            { label: el.dataset.expected, stroke: EXPECTED, width: 2, dash: [6, 4], value: (u, v) => shown(v),
               points: { show: true, size: 6, fill: EXPECTED } },
           ],
           axes: [
