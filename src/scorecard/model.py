@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from scorecard.periods import Period
 from scorecard.vocabulary import Rule, Severity, SubmissionStatus
 
 
@@ -92,11 +93,11 @@ class ParsedSubmission:
 
     @property
     def year(self) -> int | None:
-        return int(self.period[:4]) if self.period else None
+        return Period.parse(self.period).year if self.period else None
 
     @property
     def month(self) -> int | None:
-        return int(self.period[5:7]) if self.period else None
+        return Period.parse(self.period).month if self.period else None
 
     def verdict(self, status: SubmissionStatus | None = None) -> dict:
         """The JSON answer of contract §5 for this submission."""

@@ -73,8 +73,7 @@ class Chart:
 
 
 def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Snapshot:
-    year, month = snapshots.parse_period(period)
-    period = f"{year:04d}-{month:02d}"
+    period = str(snapshots.checked_period(period))
     with engine.connect() as conn:
         snap = snapshots.latest(conn, period) if version is None else snapshots.load(conn, period, version)
     if snap is None:

@@ -18,7 +18,6 @@ share leaves the flow forecast null. Rows are ordered by indicator_code, then un
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,8 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from scorecard import config
 from scorecard.catalog import Indicator
 from scorecard.memory import cyclic_gc_paused
+from scorecard.periods import Period, PeriodError
 
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
                "gap", "status", "stale", "rank", "forecast")
 FIGURES = JSON_FIELDS[2:]
@@ -80,11 +79,11 @@ class Version:
 
     @property
     def year(self) -> int:
-        return int(self.period[:4])
+        return Period.parse(self.period).year
 
     @property
     def month(self) -> int:
-        return int(self.period[5:7])
+        return Period.parse(self.period).month
 
 
 @dataclass(frozen=True)
@@ -105,16 +104,12 @@ class Snapshot(Version):
                     None)
 
 
-def parse_period(period: str, today: date | None = None) -> tuple[int, int]:
-    """``(year, month)`` of a ``YYYY-MM`` period that is not later than today's month."""
-    match = PERIOD_RE.match(str(period).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise SnapshotError(f"period {period!r} is not a month written YYYY-MM (2000-01 or later)")
-    year, month = int(match.group(1)), int(match.group(2))
-    today = today or date.today()
-    if (year, month) > (today.year, today.month):
-        raise SnapshotError(f"period {period} is in the future (today is {today.isoformat()})")
-    return year, month
+def checked_period(period: str, today: date | None = None) -> Period:
+    """The period of a snapshot: written YYYY-MM, not later than today's month (else SnapshotError)."""
+    try:
+        return Period.parse(period, not_after=today or date.today())
+    except PeriodError as exc:
+        raise SnapshotError(str(exc)) from exc
 
 
 def _sql(name: str):
@@ -223,8 +218,8 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     """
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    year, month = parse_period(period, today)
-    period = f"{year:04d}-{month:02d}"
+    month_of = checked_period(period, today)
+    year, period = month_of.year, str(month_of)
     threshold = config.status_threshold() if threshold is None else float(threshold)
     for attempt in range(3):
         try:

@@ -132,7 +132,8 @@ def test_two_ingests_at_once_give_each_file_one_verdict(engine, inbox, tmp_path,
 
 def test_snapshots_and_alerts_racing_store_one_version_and_mail_each_alert_once(engine, inbox,
                                                                                tmp_path) -> None:
-    ingest.ingest_files(engine, receiving.pending_files(engine, str(inbox)), quarantine_root=str(tmp_path / "q"))
+    pending = receiving.pending_files(engine, str(inbox))
+    ingest.ingest_files(engine, pending, quarantine_root=str(tmp_path / "q"))
     url = url_of(engine)
 
     racing = [scorecard("snapshot", "--period", PERIOD, "--db", url, "--json") for _ in range(2)]

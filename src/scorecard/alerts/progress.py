@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from scorecard import labels, mail, snapshots, warehouse
 from scorecard.alerts import sending
 from scorecard.catalog import Catalog
+from scorecard.periods import Period
 from scorecard.snapshots import Row
 from scorecard.vocabulary import ALERT_STATUSES, CITY, SEVERITY, AlertKind, Status
 
@@ -176,7 +177,7 @@ def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
         snapshot = snapshots.latest(conn, period)
         if snapshot is None:
             raise NoSnapshotError(f"no snapshot of {period}: take the snapshot first")
-        before_period = sending.previous_period(period)
+        before_period = str(Period.parse(period).previous())
         before = snapshots.latest(conn, before_period)
         catalog = warehouse.read_catalog(conn)
         log_rows = sending.logged(conn, AlertKind.STATUS, period)

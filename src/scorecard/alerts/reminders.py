@@ -10,17 +10,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, mail, warehouse
 from scorecard.alerts import sending
+from scorecard.periods import Period
 from scorecard.vocabulary import AlertKind, SubmissionStatus
-
-
-def next_month_first(period: str) -> date:
-    year, month = (int(p) for p in period.split("-"))
-    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
 
 
 def deadline(period: str, day: int | None = None) -> date:
     """The reporting deadline of a period: day ``day`` (configured, default 3) of the following month."""
-    return next_month_first(period).replace(day=day or config.reporting_deadline_day())
+    return Period.parse(period).deadline(day or config.reporting_deadline_day())
 
 
 def missing_units(conn: Connection, period: str) -> list[Mapping]:
@@ -36,7 +32,7 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     reminded once per period, and the team told once per unit (kind ``missing`` in the alert log).
     """
     today = today or date.today()
-    period = period or sending.previous_period(f"{today.year}-{today.month:02d}")
+    period = period or str(Period.of(today).previous())
     due_date = deadline(period, deadline_day)
     answer: dict = {"period": period, "deadline": due_date.isoformat(), "due": today >= due_date,
                     "missing_units": [], "reminded": [], "sent": False}

@@ -47,11 +47,6 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def previous_period(period: str) -> str:
-    year, month = (int(p) for p in period.split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-
-
 def mail_settings() -> config.MailSettings:
     """The configured sender and data team, without team entries that are not plain addresses."""
     settings = config.mail_settings()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scorecard.catalog import Catalog, Indicator
+from scorecard.periods import Period
 from scorecard.samples.layouts import (
     HEADERS,
     WorkbookStyle,
@@ -23,7 +24,6 @@ from scorecard.samples.submission import (
     MONEY_UNIT,
     Figure,
     SampleSubmission,
-    period_of,
     sending_time,
 )
 from scorecard.vocabulary import AppliesTo, Kind, Rule, UnitType
@@ -194,12 +194,12 @@ def write_bad_files(out_dir: Path, catalog: Catalog, submissions: Mapping[tuple[
             continue
         unit = candidates[position % len(candidates)]
         month = spec.month(through_month) if spec is not None else through_month
-        submission = submissions.get((unit.code, period_of(year, month)))
+        submission = submissions.get((unit.code, str(Period(year, month))))
         if submission is None:
             continue
         submission = replace(submission, submitted_at=sending_time(year, month, rng, day=12))
         if rule == Rule.CUMULATIVE_DECREASE:
-            earlier = submissions.get((unit.code, period_of(year, month - 1)))
+            earlier = submissions.get((unit.code, str(Period(year, month).previous())))
             if month < 2 or earlier is None:
                 continue
             data, suffix, code = _cumulative_decrease(submission, catalog, earlier), ".xlsx", unit.code

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scorecard.catalog import Catalog, Indicator
+from scorecard.periods import Period
 from scorecard.samples.submission import MONEY_UNIT, Figure, SampleSubmission, decimals
 from scorecard.vocabulary import Kind
 
@@ -122,7 +123,7 @@ def _money_unit(indicator: Indicator, period: str, style: WorkbookStyle) -> str:
     """The unit a money figure is written in: 万元, or in some months 元 or 亿元."""
     if not style.money_units or indicator.measure_unit != MONEY_UNIT or indicator.kind != Kind.FLOW:
         return indicator.measure_unit
-    month = int(period[5:7])
+    month = Period.parse(period).month
     if indicator.code.endswith("CONTRACT") and month % 3 == 0:
         return "亿元"
     if indicator.code.endswith("LOAN") and month % 2 == 0:
@@ -139,7 +140,7 @@ def _money(value: float, measure_unit: str) -> float | int:
 
 
 def _period_cell(period: str, style: WorkbookStyle) -> str | datetime:
-    year, month = int(period[:4]), int(period[5:7])
+    year, month = (month_of := Period.parse(period)).year, month_of.month
     if style.period_format == "date":
         return datetime(year, month, 1)
     return {"iso": period, "slash": f"{year}/{month}", "zh": f"{year}年{month}月"}[style.period_format]

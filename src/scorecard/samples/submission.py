@@ -69,11 +69,6 @@ def rounded(indicator: Indicator, value: float) -> float:
     return float(round(value)) if digits == 0 else round(value, digits)
 
 
-def period_of(year: int, month: int) -> str:
-    """The period ``YYYY-MM`` of a month."""
-    return f"{year:04d}-{month:02d}"
-
-
 def sending_time(year: int, month: int, rng: random.Random, day: int | None = None) -> datetime:
     """When a unit sent its submission for ``year-month``: a working day early the next month."""
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -12,6 +12,7 @@ from pathlib import Path
 from scorecard import catalog as catalog_module
 from scorecard import config
 from scorecard.catalog import Catalog, Indicator, Unit
+from scorecard.periods import Period
 from scorecard.samples.layouts import HEADERS, META_LABELS, csv_bytes, save_workbook, write_file
 from scorecard.samples.submission import CONTACTS, Figure, SampleSubmission, rounded, sending_time
 from scorecard.targets import Target
@@ -89,7 +90,8 @@ def write_targets(path: Path, targets: Iterable[Target]) -> Path:
 def synthetic_report(catalog: Catalog, unit: Unit, position: int, period: str,
                      seed: int = 7) -> SampleSubmission:
     """A unit's submission for ``period``: a pure function of (unit, indicator, month), cumulative."""
-    year, month = int(period[:4]), int(period[5:7])
+    month_of = Period.parse(period)
+    year, month = month_of.year, month_of.month
     pace = random.Random(f"pace:{seed}:{unit.code}").uniform(0.8, 1.2)
     figures = []
     for indicator in _synthetic_reported(catalog, unit, position):

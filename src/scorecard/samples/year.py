@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scorecard import config
 from scorecard.catalog import Catalog, Indicator
+from scorecard.periods import Period
 from scorecard.samples.bad_files import money_flow, write_bad_files
 from scorecard.samples.layouts import (
     UNIT_STYLES,
@@ -28,7 +29,6 @@ from scorecard.samples.submission import (
     CONTACTS,
     Figure,
     SampleSubmission,
-    period_of,
     rounded,
     sending_time,
 )
@@ -164,8 +164,8 @@ def year_reports(catalog: Catalog, year: int = 2026, through_month: int = 10, se
         last = through_month - 1 if position == len(units) - 1 and len(units) > 1 else through_month
         for month in range(0, last + 1):
             y, m = (year - 1, 12) if month == 0 else (year, month)
-            submissions[(unit.code, period_of(y, m))] = SampleSubmission(
-                unit.code, period_of(y, m), sending_time(y, m, rng), contact,
+            submissions[(unit.code, str(Period(y, m)))] = SampleSubmission(
+                unit.code, str(Period(y, m)), sending_time(y, m, rng), contact,
                 tuple(figures.get((unit.code, month), ())))
     return submissions
 
@@ -173,7 +173,8 @@ def year_reports(catalog: Catalog, year: int = 2026, through_month: int = 10, se
 def _quarters(periods: Sequence[str], size: int) -> list[list[str]]:
     groups: dict[tuple[str, int], list[str]] = {}
     for period in periods:
-        groups.setdefault((period[:4], (int(period[5:7]) - 1) // size), []).append(period)
+        month_of = Period.parse(period)
+        groups.setdefault((str(month_of.year), (month_of.month - 1) // size), []).append(period)
     return list(groups.values())
 
 
@@ -221,8 +222,8 @@ def generate_year(out_dir: Path, catalog: Catalog, year: int = 2026, through_mon
             continue
         for period in periods:
             submission = submissions[(unit.code, period)]
-            if unit.code == corrector and period == period_of(year, through_month):
-                earlier = submissions.get((unit.code, period_of(year, through_month - 1)))
+            if unit.code == corrector and period == str(Period(year, through_month)):
+                earlier = submissions.get((unit.code, str(Period(year, through_month).previous())))
                 first, fixed = _corrected(submission, earlier if through_month > 1 else None, catalog)
                 paths.append(write_file(out_dir / f"{period}_{unit.code}.xlsx",
                                         workbook_bytes(first, catalog, style)))
