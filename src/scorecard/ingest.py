@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from scorecard import config, preparing, quarantine, receiving, sources, validation
 from scorecard.catalog import Catalog
 from scorecard.memory import cyclic_gc_paused
-from scorecard.model import ParsedSubmission
+from scorecard.model import ParsedSubmission, Rejection
 from scorecard.preparing import Planned
 from scorecard.vocabulary import SubmissionStatus
 from scorecard.warehouse import (
@@ -36,18 +36,6 @@ from scorecard.warehouse import (
 
 CHUNK_SIZE = 5000
 """Files per batch in one process: one Great Expectations run (~0.3–0.7 s) and one transaction each."""
-
-
-@dataclass
-class Rejection:
-    """A rejected submission, with what the unit needs to correct it."""
-
-    file: str
-    sha256: str
-    unit_code: str | None
-    period: str | None
-    errors: list[dict]
-    feedback_path: str | None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -63,6 +64,37 @@ class ReportedValue:
     def where(self, field_name: str = "value") -> dict:
         """``cell``/``line`` keyword arguments locating ``field_name`` of this row."""
         return {"cell": self.cells.get(field_name) or self.cells.get("indicator_code"), "line": self.line}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected submission as it travels from loading to the unit's notice: the file (its location and
+    content), the unit and period it names, its errors as the JSON answer gives them (contract §5), and
+    the feedback workbook kept for it. ``as_json`` is the form it takes between Airflow tasks and in the
+    alert log."""
+
+    file: str
+    sha256: str
+    unit_code: str | None
+    period: str | None
+    errors: list[dict]
+    feedback_path: str | None
+
+    @property
+    def file_name(self) -> str:
+        return self.file.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "sha256": self.sha256, "unit_code": self.unit_code, "period": self.period,
+                "errors": self.errors, "feedback_path": self.feedback_path}
+
+    @classmethod
+    def from_json(cls, document: Mapping) -> Rejection:
+        """The rejection ``as_json`` wrote; also one logged before it carried ``file`` and ``sha256``
+        (``file_name`` then, and the log's ref for the content)."""
+        return cls(document.get("file") or document.get("file_name") or "", document.get("sha256") or "",
+                   document.get("unit_code") or None, document.get("period") or None,
+                   list(document.get("errors") or []), document.get("feedback_path"))
 
 
 @dataclass

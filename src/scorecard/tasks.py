@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from scorecard import config
 from scorecard.dag_conventions import BATCH_SIZE
+from scorecard.model import Rejection
 from scorecard.periods import Period, local_date
 from scorecard.vocabulary import SubmissionStatus
 
@@ -129,9 +130,7 @@ def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping], 
 def _batch_result(report: IngestReport) -> dict:
     """What a loaded batch gives the later tasks. Each rejection carries ``sha256``, the content it is
     about: a corrected file dropped at the same path and rejected again is another notice."""
-    from dataclasses import asdict
-
-    return {**report.as_json(), "rejections": [asdict(r) for r in report.rejections]}
+    return {**report.as_json(), "rejections": [r.as_json() for r in report.rejections]}
 
 
 def _log_verdicts(batch: int, report: IngestReport) -> None:
@@ -184,10 +183,7 @@ def notify_rejections(results: Sequence[Mapping]) -> dict:
     outcomes = {"sent": 0, "already_sent": 0, "failed": 0}
     for result in results:
         for rejection in result["rejections"]:
-            outcome = alerts.notify_rejection(
-                eng, mailer, rejection["unit_code"], rejection["period"],
-                PurePosixPath(rejection["file"]).name, rejection["errors"], rejection["feedback_path"],
-                ref=rejection["sha256"])
+            outcome = alerts.notify_rejection(eng, mailer, Rejection.from_json(rejection))
             outcomes[outcome] += 1
     log.info("rejection notices: %s", outcomes)
     return outcomes

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from scorecard import alerts, mail
 from scorecard.mail_catcher import MailCatcher as SmtpServer
 from scorecard.mail_catcher import free_port
+from scorecard.model import Rejection
 
 pytestmark = pytest.mark.integration
 
@@ -301,10 +302,9 @@ ERRORS = [
 def test_rejection_notice_with_feedback_workbook_once(engine, smtp_server, tmp_path) -> None:
     feedback = tmp_path / "C01_2026-09_feedback.xlsx"
     Workbook().save(feedback)
-    first = alerts.notify_rejection(engine, smtp(smtp_server), "C01", "2026-09", "C01_2026-09.xlsx",
-                                    ERRORS, str(feedback))
-    second = alerts.notify_rejection(engine, smtp(smtp_server), "C01", "2026-09", "C01_2026-09.xlsx",
-                                     ERRORS, str(feedback))
+    rejection = Rejection("/inbox/C01_2026-09.xlsx", "ab" * 32, "C01", "2026-09", ERRORS, str(feedback))
+    first = alerts.notify_rejection(engine, smtp(smtp_server), rejection)
+    second = alerts.notify_rejection(engine, smtp(smtp_server), rejection)
     assert (first, second) == ("sent", "already_sent")
     [notice] = smtp_server.received
     assert notice.rcpt_tos == [C01]
@@ -316,8 +316,8 @@ def test_rejection_notice_with_feedback_workbook_once(engine, smtp_server, tmp_p
 
 def test_failed_rejection_notice_is_retried(engine, smtp_server) -> None:
     down = mail.SmtpUrlMailer(f"smtp://127.0.0.1:{free_port()}?timeout=5")
-    assert alerts.notify_rejection(engine, down, "ZZ9", None, "bad\r\nBcc: x@example.net.csv",
-                                   ERRORS, None) == "failed"
+    rejection = Rejection("/inbox/bad\r\nBcc: x@example.net.csv", "cd" * 32, "ZZ9", None, ERRORS, None)
+    assert alerts.notify_rejection(engine, down, rejection) == "failed"
     assert alerts.retry_rejections(engine, smtp(smtp_server)) == 1
     assert alerts.retry_rejections(engine, smtp(smtp_server)) == 0
     [notice] = smtp_server.received

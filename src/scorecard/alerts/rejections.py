@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from scorecard import mail, warehouse
 from scorecard.alerts import sending
+from scorecard.model import Rejection
 from scorecard.vocabulary import AlertKind, Rule
 
 RULE_HINTS: Mapping[Rule, str] = {
@@ -53,39 +54,36 @@ def explain(errors: Iterable[Mapping]) -> list[dict]:
     return explained
 
 
-def _notice(detail: Mapping, recipient: str, unit_name: str | None) -> EmailMessage:
-    feedback = detail.get("feedback_path")
+def _notice(rejection: Rejection, recipient: str, unit_name: str | None) -> EmailMessage:
+    feedback = rejection.feedback_path
     attachment = mail.Attachment.from_path(feedback) if feedback and Path(feedback).is_file() else None
-    subject = (f"{sending.SUBJECT_PREFIX}{unit_name or detail['unit_code'] or '未知单位'} "
-               f"{detail['period'] or ''} 报送文件未通过校验：{detail['file_name']}")
-    text, html = mail.render("rejected", detail=detail, unit_name=unit_name,
-                             errors=explain(detail.get("errors") or []), feedback=attachment)
+    subject = (f"{sending.SUBJECT_PREFIX}{unit_name or rejection.unit_code or '未知单位'} "
+               f"{rejection.period or ''} 报送文件未通过校验：{rejection.file_name}")
+    text, html = mail.render("rejected", rejection=rejection, unit_name=unit_name,
+                             errors=explain(rejection.errors), feedback=attachment)
     return mail.compose(sender=sending.mail_settings().sender, to=[recipient], subject=subject, text=text,
                         html=html, attachments=[attachment] if attachment else [])
 
 
-def notify_rejection(engine: Engine, mailer: mail.Mailer, unit_code: str | None, period: str | None,
-                     file_name: str, errors: list[dict], feedback_path: str | None,
-                     ref: str | None = None) -> str:
-    """Send the unit's contact (the team when the unit has none) the errors of a rejected file.
-
-    ``ref`` identifies the file for deduplication (pass its SHA-256; default ``file_name``). Returns
-    ``sent``, ``already_sent`` or ``failed`` (then ``retry_rejections`` sends it later).
+def notify_rejection(engine: Engine, mailer: mail.Mailer, rejection: Rejection) -> str:
+    """Send the unit's contact (the team when the unit has none) the errors of a rejected file, once per
+    file content (its SHA-256). Returns ``sent``, ``already_sent`` or ``failed`` (then
+    ``retry_rejections`` sends it later).
     """
+    unit_code, period = rejection.unit_code, rejection.period
     with engine.connect() as conn:
         unit = warehouse.read_catalog(conn).units.get(unit_code or "")
         log_rows = sending.logged(conn, AlertKind.REJECTED, period or "")
     address = sending.contact(unit.contact_email) if unit else None
     targets = [address] if address else sending.mail_settings().team
-    detail = {"unit_code": unit_code or "", "period": period or "", "file_name": file_name,
-              "errors": errors, "feedback_path": feedback_path}
-    ref = sending.log_ref(ref or file_name)
+    detail = rejection.as_json()
+    ref = sending.log_ref(rejection.sha256 or rejection.file_name)
     sent = {r["recipient"] for r in log_rows if r["ref"] == ref and r["state"] == "sent"}
     outcome = "already_sent"
     for recipient in targets:
         if recipient in sent:
             continue
-        message = _notice(detail, recipient, unit.name_zh if unit else None)
+        message = _notice(rejection, recipient, unit.name_zh if unit else None)
         entries = [sending.entry(AlertKind.REJECTED, period or "", recipient, unit_code or "",
                                  status="rejected", ref=ref, detail=detail)]
         [sent_now] = sending.deliver_all(engine, mailer, [sending.Outgoing(message, entries)])
@@ -102,7 +100,8 @@ def retry_rejections(engine: Engine, mailer: mail.Mailer) -> int:
     outgoing = []
     for row in pending:
         unit = units.get(row["unit_code"])
-        message = _notice(row["detail"], row["recipient"], unit.name_zh if unit else None)
+        rejection = Rejection.from_json(row["detail"])
+        message = _notice(rejection, row["recipient"], unit.name_zh if unit else None)
         entries = [sending.entry(AlertKind.REJECTED, row["period"], row["recipient"], row["unit_code"],
                                  status="rejected", ref=row["ref"], detail=row["detail"])]
         outgoing.append(sending.Outgoing(message, entries))
