@@ -17,7 +17,7 @@ baseline_sources as (
 period_submissions as (
     select submission_id
     from submissions
-    where status = 'accepted' and in_force = true and year = :year and month = :month
+    where status = :accepted and in_force = true and year = :year and month = :month
 ),
 
 used as (

@@ -5,7 +5,7 @@ insert into snapshot_missing_units (snapshot_id, unit_code)
 with period_submissions as (
     select unit_code
     from submissions
-    where status = 'accepted' and in_force = true and year = :year and month = :month
+    where status = :accepted and in_force = true and year = :year and month = :month
 ),
 
 final as (

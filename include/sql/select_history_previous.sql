@@ -4,7 +4,7 @@
 with in_force as (
     select submission_id, unit_code, period
     from submissions
-    where status = 'accepted'
+    where status = :accepted
         and in_force
         and unit_code in :unit_codes
         and period < :before
@@ -14,7 +14,7 @@ stock_values as (
     select reported_values.submission_id, reported_values.indicator_code, reported_values.value
     from reported_values
     inner join indicators on indicators.indicator_code = reported_values.indicator_code
-    where indicators.kind = 'stock'
+    where indicators.kind = :stock
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with in_force as (
     select submission_id, unit_code, period, year, month
     from submissions
-    where status = 'accepted'
+    where status = :accepted
         and in_force
         and unit_code in :unit_codes
         and year in :years

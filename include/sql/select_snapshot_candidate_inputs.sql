@@ -2,5 +2,5 @@
 -- snapshot of that year could use.
 select submission_id
 from submissions
-where status = 'accepted' and in_force = true and (year = :year or year = :year - 1)
+where status = :accepted and in_force = true and (year = :year or year = :year - 1)
 order by submission_id

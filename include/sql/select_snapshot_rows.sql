@@ -5,4 +5,4 @@ select
     rank, forecast, baseline, source_month
 from snapshot_rows
 where snapshot_id = :snapshot_id and (cast(:unit_code as varchar(32)) is null or unit_code = :unit_code)
-order by indicator_code, case when unit_code = 'CITY' then 1 else 0 end, unit_code
+order by indicator_code, case when unit_code = :city then 1 else 0 end, unit_code

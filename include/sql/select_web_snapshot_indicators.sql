@@ -3,21 +3,21 @@
 with unit_counts as (
     select
         indicator_code,
-        sum(case when status = 'achieved' then 1 else 0 end) as achieved,
-        sum(case when status = 'on_track' then 1 else 0 end) as on_track,
-        sum(case when status = 'behind' then 1 else 0 end) as behind,
-        sum(case when status = 'lagging' then 1 else 0 end) as lagging,
-        sum(case when status = 'no_data' then 1 else 0 end) as no_data,
-        sum(case when status = 'no_target' then 1 else 0 end) as no_target
+        sum(case when status = :achieved then 1 else 0 end) as achieved,
+        sum(case when status = :on_track then 1 else 0 end) as on_track,
+        sum(case when status = :behind then 1 else 0 end) as behind,
+        sum(case when status = :lagging then 1 else 0 end) as lagging,
+        sum(case when status = :no_data then 1 else 0 end) as no_data,
+        sum(case when status = :no_target then 1 else 0 end) as no_target
     from snapshot_rows
-    where snapshot_id = :snapshot_id and unit_code <> 'CITY'
+    where snapshot_id = :snapshot_id and unit_code <> :city
     group by indicator_code
 ),
 
 city as (
     select indicator_code, status, completion_rate, expected_rate, gap
     from snapshot_rows
-    where snapshot_id = :snapshot_id and unit_code = 'CITY'
+    where snapshot_id = :snapshot_id and unit_code = :city
 ),
 
 final as (

@@ -45,7 +45,7 @@ def _signal_all(processes: Sequence[Any], sig: int) -> None:
             pass
 
 
-def _stop(process: subprocess.Popen, grace: float = 30) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
     """Ctrl-C to standalone and every process under it, as a terminal would, but also to those that keep a
     process group of their own (the executor's workers, which would otherwise hold standalone's output
     pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 10 seconds later."""

@@ -32,7 +32,7 @@ class Indicator:
         """Cumulative share of the annual flow expected by the end of ``month`` (序时进度)."""
         return self.profile[month - 1] if self.profile else month / 12
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, object]:
         return {
             "indicator_code": self.code,
             "name_zh": self.name_zh,
@@ -55,7 +55,7 @@ class Unit:
     unit_type: UnitType
     contact_email: str | None
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, object]:
         return {
             "unit_code": self.code,
             "name_zh": self.name_zh,

@@ -16,12 +16,15 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from scorecard import faults
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class _Commands(TyperGroup):
@@ -104,7 +107,7 @@ def checked_period(period: str, as_json: bool = False) -> str:
         fail(str(exc), as_json)
 
 
-def open_warehouse(db: str | None, as_json: bool = False, create: bool = True):
+def open_warehouse(db: str | None, as_json: bool = False, create: bool = True) -> Engine:
     """The warehouse engine, created on first use so that every command just works (a warehouse that
     cannot be reached is a fault of the environment, told by ``_Commands``)."""
     from sqlalchemy.exc import ArgumentError
@@ -170,7 +173,7 @@ def load_targets(
         raise typer.Exit(1)
 
 
-def _print_verdict(verdict: dict) -> None:
+def _print_verdict(verdict: dict[str, Any]) -> None:
     where = ", ".join(v for v in (verdict["unit_code"], verdict["period"]) if v)
     say(f"{verdict['file']}: {verdict['status']}" + (f" ({where})" if where else ""))
     for kind, problems in (("error", verdict["errors"]), ("warning", verdict["warnings"])):
@@ -180,7 +183,7 @@ def _print_verdict(verdict: dict) -> None:
             say(f"  {kind} [{p['rule']}] {label + ': ' if label else ''}{p['message']}")
 
 
-def _validation_warehouse(db: str | None):
+def _validation_warehouse(db: str | None) -> str | None:
     """The warehouse to check history against: the one named, or the default one if it exists."""
     from scorecard import config
 
@@ -220,7 +223,7 @@ def validate(
             _print_verdict(verdict)
 
 
-def _validate_here(file: Path, db: str | None, as_json: bool) -> dict:
+def _validate_here(file: Path, db: str | None, as_json: bool) -> dict[str, Any]:
     from scorecard import catalog as catalog_mod
     from scorecard import validation
 

@@ -57,7 +57,7 @@ def emails() -> list[Path]:
 
 # --- the Airflow side --------------------------------------------------------------------------------
 
-def steps() -> list[dict]:
+def steps() -> list[dict[str, Any]]:
     """The demo's steps, in order: DAG runs ``{"dag_id", "conf"}`` and, for the months before the last,
     snapshots taken through the package ``{"snapshot": period}`` (the history a bureau would have; a DAG
     run each would only add a bulletin nobody reads)."""
@@ -68,7 +68,7 @@ def steps() -> list[dict]:
             {"dag_id": "scorecard_reminders", "conf": {"period": PERIOD}}]
 
 
-def run_in_airflow(plan: Sequence[dict]) -> list[dict]:
+def run_in_airflow(plan: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run the steps of ``plan``, stopping after the first that fails.
 
     A DAG run goes through ``dag.test()`` (its tasks without retries) and gives
@@ -91,12 +91,12 @@ def run_in_airflow(plan: Sequence[dict]) -> list[dict]:
         return _run_steps(bag, plan)
 
 
-def _run_steps(bag: Any, plan: Sequence[dict]) -> list[dict]:
+def _run_steps(bag: Any, plan: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     from airflow.utils.session import create_session
 
     from scorecard import tasks
 
-    done: list[dict] = []
+    done: list[dict[str, Any]] = []
     for step in plan:
         if "snapshot" in step:
             try:
@@ -154,7 +154,7 @@ def migrate_airflow(env: dict[str, str], log: Path) -> None:
         raise DemoError(f"airflow db migrate failed; see {log}")
 
 
-def run_steps(plan: Sequence[dict], env: dict[str, str], log: Path) -> list[dict]:
+def run_steps(plan: Sequence[dict[str, Any]], env: dict[str, str], log: Path) -> list[dict[str, Any]]:
     """Run the steps in an Airflow subprocess; ``DemoError`` naming a failed DAG and its failed tasks."""
     result_file = log.with_name("demo-runs.json")
     result_file.unlink(missing_ok=True)
@@ -162,7 +162,7 @@ def run_steps(plan: Sequence[dict], env: dict[str, str], log: Path) -> list[dict
     code = _run_logged(command, env, log)
     if not result_file.exists():
         raise DemoError(f"the Airflow process stopped (exit status {code}); see {log}")
-    done = json.loads(result_file.read_text())
+    done: list[dict[str, Any]] = json.loads(result_file.read_text())
     for step in done:
         if step["state"] == "success":
             continue

@@ -17,10 +17,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from typing import TYPE_CHECKING
 
 from scorecard.model import ParsedSubmission, Problem
 from scorecard.vocabulary import Rule
 from scorecard.xlsx import MAX_COLUMNS, MAX_ROWS, append_row, set_value, text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell
 
 PROBLEMS_SHEET = "问题清单 Problems"
 DATA_SHEET = "原始数据 data"
@@ -43,7 +48,7 @@ def _problem_lines(problem: Problem) -> str:
     return f"[{problem.rule}] {problem.message_zh}\n{problem.message_en}"
 
 
-def _add_problem_sheet(book, listed: Listed, more: int) -> None:
+def _add_problem_sheet(book: Workbook, listed: Listed, more: int) -> None:
     from openpyxl.styles import Font
 
     sheet = book.create_sheet(PROBLEMS_SHEET, 0)
@@ -58,13 +63,13 @@ def _add_problem_sheet(book, listed: Listed, more: int) -> None:
         sheet.column_dimensions[column].width = width
 
 
-def _highlight(cell) -> None:
+def _highlight(cell: Cell) -> None:
     from openpyxl.styles import PatternFill
 
     cell.fill = PatternFill("solid", start_color=HIGHLIGHT, end_color=HIGHLIGHT)
 
 
-def _mark(cell, problems: list[Problem]) -> None:
+def _mark(cell: Cell, problems: list[Problem]) -> None:
     from openpyxl.comments import Comment
 
     _highlight(cell)
@@ -74,7 +79,7 @@ def _mark(cell, problems: list[Problem]) -> None:
     cell.comment = comment
 
 
-def _save(book) -> bytes:
+def _save(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scorecard.catalog import Catalog, Indicator
 from scorecard.periods import Period
 from scorecard.vocabulary import Kind
 from scorecard.xlsx import set_value
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET = "填报表"
 META_ROWS = (
@@ -56,7 +60,7 @@ def write_template(catalog: Catalog, unit_code: str, period: str, path: Path) ->
     return path
 
 
-def _metadata(sheet, unit_code: str, unit_name: str, period: str) -> None:
+def _metadata(sheet: Worksheet, unit_code: str, unit_name: str, period: str) -> None:
     from openpyxl.styles import Font
 
     values = {"unit_code": unit_code, "period": period}
@@ -68,7 +72,7 @@ def _metadata(sheet, unit_code: str, unit_name: str, period: str) -> None:
     set_value(sheet.cell(row=3, column=3), "如 2026-10-05 10:30 / e.g. 2026-10-05 10:30")
 
 
-def _header(sheet) -> None:
+def _header(sheet: Worksheet) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -80,7 +84,7 @@ def _header(sheet) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
-def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
+def _indicator_row(sheet: Worksheet, row: int, indicator: Indicator) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -101,7 +105,7 @@ def _indicator_row(sheet, row: int, indicator: Indicator) -> None:
     set_value(sheet.cell(row=row, column=9), indicator.name_en)
 
 
-def _validation(sheet, count: int) -> None:
+def _validation(sheet: Worksheet, count: int) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if not count:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -36,18 +37,21 @@ from scorecard.warehouse import (
 
 CHUNK_SIZE = 5000
 """Files per batch in one process: one Great Expectations run (~0.3–0.7 s) and one transaction each."""
+PeriodState = dict[tuple[str | None, str | None], "sa.Row[str, str, int, int | None, datetime | None]"]
+"""``select_period_state``'s row (received, in_force_id, in_force_submitted_at) of each unit and period;
+looked up by a submission's unit and period, which may be None (never a key)."""
 
 
 @dataclass
 class IngestReport:
-    entries: list[dict] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
     def extend(self, other: IngestReport) -> None:
         self.entries.extend(other.entries)
         self.rejections.extend(other.rejections)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The JSON answer of contract §5 (``{"submissions": [...]}``)."""
         return {"submissions": self.entries}
 
@@ -120,7 +124,7 @@ class Loader:
         ordered = [(id_of[id(file)], sub) for file, file_subs in fresh for sub in file_subs]
         submission_ids = insert_returning(self.conn, "submissions", [
             self._submission_row(file_id, sub, state) for file_id, sub in ordered], "submission_id")
-        values: list[dict] = []
+        values: list[dict[str, Any]] = []
         in_force: list[tuple[int, int | None]] = []
         for (_, sub), submission_id in zip(ordered, submission_ids, strict=True):
             if sub.status == SubmissionStatus.ACCEPTED:
@@ -137,7 +141,7 @@ class Loader:
             report.entries.extend(sub.verdict() for sub in file_subs)
             self._quarantine(file, id_of[id(file)], file_subs, report)
 
-    def _period_state(self, subs: list[ParsedSubmission]) -> dict[tuple[str, str], sa.Row]:
+    def _period_state(self, subs: list[ParsedSubmission]) -> PeriodState:
         keys = {(s.unit_code, s.period) for s in subs if s.unit_code and s.period}
         if not keys:
             return {}
@@ -147,12 +151,12 @@ class Loader:
         })
         return {(r.unit_code, r.period): r for r in rows}
 
-    def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict:
+    def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict[str, Any]:
         statuses = {s.status for s in subs}
         outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
         return receiving.received_file_row(file, outcome, run_id=self.run_id)
 
-    def _duplicate(self, file: sources.FileBytes) -> list[dict]:
+    def _duplicate(self, file: sources.FileBytes) -> list[dict[str, Any]]:
         original_id = self.originals[file.sha256]
         receiving.record_file(self.conn, file, str(SubmissionStatus.DUPLICATE), duplicate_of=original_id,
                     run_id=self.run_id)
@@ -162,7 +166,7 @@ class Loader:
                  "period": period, "errors": [], "warnings": []} for unit, period in read]
 
     @staticmethod
-    def _submission_row(file_id: int, sub: ParsedSubmission, state: dict) -> dict:
+    def _submission_row(file_id: int, sub: ParsedSubmission, state: PeriodState) -> dict[str, Any]:
         """The submission's row; its version counts the submissions of its unit and period so far.
 
         A wave holds at most one submission per unit and year, so the warehouse's count is current.
@@ -179,8 +183,8 @@ class Loader:
         }
 
     @staticmethod
-    def _accepted(submission_id: int, sub: ParsedSubmission, state: dict, values: list[dict],
-                  in_force: list[tuple[int, int | None]]) -> None:
+    def _accepted(submission_id: int, sub: ParsedSubmission, state: PeriodState,
+                  values: list[dict[str, Any]], in_force: list[tuple[int, int | None]]) -> None:
         """Queue an accepted submission's figures, and its going into force if it supersedes."""
         values.extend(
             {"submission_id": submission_id, "indicator_code": row.indicator_code, "value": row.value,

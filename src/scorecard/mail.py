@@ -20,11 +20,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
 from scorecard import config, labels
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "mail"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,7 +81,7 @@ def new_cid() -> str:
 
 
 @cache
-def _environments():
+def _environments() -> tuple[Environment, Environment]:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     loader = FileSystemLoader(TEMPLATES_DIR)

@@ -26,7 +26,8 @@ def free_port(host: str = LOOPBACK) -> int:
     """A TCP port on ``host`` that nothing listens on (right now)."""
     with socket.socket() as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class CaughtMessage(EmailMessage):

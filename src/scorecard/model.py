@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from scorecard.periods import Period
 from scorecard.vocabulary import Rule, Severity, SubmissionStatus
@@ -30,7 +30,7 @@ class Problem:
     def message(self) -> str:
         return f"{self.message_zh} / {self.message_en}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "rule": str(self.rule),
             "cell": self.cell,
@@ -61,7 +61,7 @@ class ReportedValue:
     line: int | None = None
     invalid_fields: set[str] = field(default_factory=set)
 
-    def where(self, field_name: str = "value") -> dict:
+    def where(self, field_name: str = "value") -> dict[str, Any]:
         """``cell``/``line`` keyword arguments locating ``field_name`` of this row."""
         return {"cell": self.cells.get(field_name) or self.cells.get("indicator_code"), "line": self.line}
 
@@ -77,19 +77,19 @@ class Rejection:
     sha256: str
     unit_code: str | None
     period: str | None
-    errors: list[dict]
+    errors: list[dict[str, Any]]
     feedback_path: str | None
 
     @property
     def file_name(self) -> str:
         return self.file.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "sha256": self.sha256, "unit_code": self.unit_code, "period": self.period,
                 "errors": self.errors, "feedback_path": self.feedback_path}
 
     @classmethod
-    def from_json(cls, document: Mapping) -> Rejection:
+    def from_json(cls, document: Mapping[str, Any]) -> Rejection:
         """The rejection ``as_json`` wrote; also one logged before it carried ``file`` and ``sha256``
         (``file_name`` then, and the log's ref for the content)."""
         return cls(document.get("file") or document.get("file_name") or "", document.get("sha256") or "",
@@ -131,7 +131,7 @@ class ParsedSubmission:
     def month(self) -> int | None:
         return Period.parse(self.period).month if self.period else None
 
-    def verdict(self, status: SubmissionStatus | None = None) -> dict:
+    def verdict(self, status: SubmissionStatus | None = None) -> dict[str, Any]:
         """The JSON answer of contract §5 for this submission."""
         return {
             "file": self.file,

@@ -90,7 +90,7 @@ class Period:
         return cls(day.year, day.month)
 
     @classmethod
-    def _checked(cls, year_month: tuple[int, int] | None | re.Match | bool) -> Period | None:
+    def _checked(cls, year_month: tuple[int, int] | None | re.Match[str] | bool) -> Period | None:
         if not isinstance(year_month, tuple):
             return None
         try:

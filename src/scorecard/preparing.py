@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -147,7 +148,7 @@ class Stored:
     """A batch of an Airflow run as the warehouse holds it: prepared, or already loaded (``result``)."""
 
     plan: list[Planned] | None
-    result: dict | None
+    result: dict[str, Any] | None
 
 
 def store(engine: Engine, run_id: str, batch: int, plan: list[Planned]) -> None:
@@ -167,7 +168,7 @@ def stored(engine: Engine, run_id: str, batch: int) -> Stored | None:
     return Stored(None if row.payload is None else decode(row.payload), row.result)
 
 
-def mark_loaded(conn: Connection, run_id: str, batch: int, result: dict) -> None:
+def mark_loaded(conn: Connection, run_id: str, batch: int, result: dict[str, Any]) -> None:
     """Record, in the transaction that loads the batch, what loading it gave, and let its files go."""
     conn.execute(_update_prepared_batch_loaded(), {"run_id": run_id, "batch": batch, "result": result})
 

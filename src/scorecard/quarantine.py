@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -57,7 +58,7 @@ def safe_name(name: str) -> str:
     return (stem or "file") + suffix
 
 
-def report(uri: str, sha256: str, submissions: list[ParsedSubmission]) -> dict:
+def report(uri: str, sha256: str, submissions: list[ParsedSubmission]) -> dict[str, Any]:
     return {"file": uri, "sha256": sha256, "submissions": [s.verdict() for s in submissions]}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -96,7 +97,7 @@ def record_versions(engine: Engine, files: list[sources.FileBytes]) -> None:
 
 
 def received_file_row(file: sources.FileBytes, outcome: str, duplicate_of: int | None = None,
-                      run_id: str | None = None) -> dict:
+                      run_id: str | None = None) -> dict[str, Any]:
     """The ``received_files`` row of a file received now, with the version its bytes were read at."""
     return {"uri": file.uri, "sha256": file.sha256, "size_bytes": file.size, "modified_at": file.modified_at,
             "etag": file.etag, "received_at": utc_now(), "outcome": outcome, "duplicate_of": duplicate_of,
@@ -106,8 +107,9 @@ def received_file_row(file: sources.FileBytes, outcome: str, duplicate_of: int |
 def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
                 duplicate_of: int | None = None, run_id: str | None = None) -> int:
     """Record a received file (in receiving order), by the Airflow run ``run_id`` if any; returns its id."""
-    return conn.execute(sql("insert_received_file"),
-                        received_file_row(file, outcome, duplicate_of, run_id)).scalar_one()
+    file_id: int = conn.execute(sql("insert_received_file"),
+                                received_file_row(file, outcome, duplicate_of, run_id)).scalar_one()
+    return file_id
 
 
 @cache

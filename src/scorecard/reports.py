@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -25,6 +25,10 @@ from scorecard.faults import StorageUnavailable
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
 from scorecard.xlsx import append_row
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
@@ -101,7 +105,7 @@ def _cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in available), None)
 
 
-def _figure_png(fig) -> bytes:
+def _figure_png(fig: Figure) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -110,7 +114,8 @@ def _figure_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict]], lang: str) -> list[Chart]:
+def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict[str, Any]]],
+            lang: str) -> list[Chart]:
     """The two charts; drawn in English when the bulletin is Chinese but the machine has no CJK font."""
     import matplotlib
 
@@ -154,11 +159,11 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
 
 # ---- tables -------------------------------------------------------------------------------------
 
-def _city_table(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+def _city_table(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str, Any]]:
     return [labels.named(r, cat, lang) for r in snap.rows if r.unit_code == CITY]
 
 
-def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str, Any]]:
     """Per indicator, its unit rows: ranked ones by rank, then the unranked by unit code."""
     t = TEXT[lang]
     result = []
@@ -171,7 +176,7 @@ def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
     return result
 
 
-def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict]:
+def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str, Any]]:
     return [{"unit_code": u, "unit_name": labels.unit_name(cat, u, lang),
              "contact_email": cat.units[u].contact_email if u in cat.units else None}
             for u in snap.missing_units]
@@ -186,7 +191,7 @@ def _headings(columns: tuple[str, ...], lang: str) -> list[str]:
     return [labels.field(c, lang) for c in columns]
 
 
-def _write_sheet(ws, columns: tuple[str, ...], rows: list[dict], lang: str) -> None:
+def _write_sheet(ws: Worksheet, columns: tuple[str, ...], rows: list[dict[str, Any]], lang: str) -> None:
     """Headings and rows (text as text): a status as its words in its colour, rates as percentages."""
     from openpyxl.styles import Font, PatternFill
 
@@ -210,7 +215,7 @@ def _sheet_title(text: str) -> str:
     return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
 
 
-def _workbook(context: dict, charts: list[Chart], lang: str) -> bytes:
+def _workbook(context: dict[str, Any], charts: list[Chart], lang: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
 
@@ -235,7 +240,7 @@ def _workbook(context: dict, charts: list[Chart], lang: str) -> bytes:
     return buffer.getvalue()
 
 
-def _html(context: dict) -> bytes:
+def _html(context: dict[str, Any]) -> bytes:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]),
@@ -243,9 +248,9 @@ def _html(context: dict) -> bytes:
     return env.get_template("bulletin.html.j2").render(**context).encode("utf-8")
 
 
-def _display(rows: list[dict]) -> list[dict]:
+def _display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with figures formatted for the HTML page: rates as percentages, nulls as a dash."""
-    def show(name: str, value):
+    def show(name: str, value: Any) -> Any:
         if value is None:
             return "—"
         if name in RATES:

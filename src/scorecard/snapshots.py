@@ -5,9 +5,9 @@ year and the one before, the year's targets, the threshold and the catalog defin
 reads): when version n was computed from the same, it is returned at once. Otherwise it writes the rows,
 inputs and missing units with ``include/sql/insert_snapshot_*.sql`` as version n+1 and fingerprints the
 inputs it used; when that fingerprint equals version n's (say, a resubmission it does not read), the
-transaction is rolled back and version n is returned unchanged. ``take`` answers with the ``Version``
-only: the rows never leave the database unless asked for (``load``, ``latest``, ``take_and_load``), as a
-national snapshot has some 85,000 of them.
+transaction is rolled back and version n is returned unchanged. ``take`` answers with the
+``SnapshotVersion`` only: the rows never leave the database unless asked for (``load``, ``latest``,
+``take_and_load``), as a national snapshot has some 85,000 of them.
 
 Decisions where §4 is silent: a figure of a month after M still gives its (unit, indicator) a row
 ("an accepted figure in year Y"); a row with neither actual nor target is ``no_data``; a zero target
@@ -21,18 +21,30 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from scorecard import config
 from scorecard.catalog import Indicator
 from scorecard.memory import cyclic_gc_paused
 from scorecard.periods import Period, PeriodError
+from scorecard.vocabulary import CITY, Kind, Status, SubmissionStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy import TextClause
 
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
                "gap", "status", "stale", "rank", "forecast")
 FIGURES = JSON_FIELDS[2:]
+SQL_VOCABULARY = {
+    "accepted": str(SubmissionStatus.ACCEPTED),
+    "city": CITY,
+    **{kind.name.lower(): str(kind) for kind in Kind},
+    **{status.name.lower(): str(status) for status in Status},
+}
+"""The vocabulary as the snapshot statements bind it: ``:accepted``, ``:city``, the kinds (``:flow``,
+``:stock``, ``:ratio``) and the statuses (``:achieved`` … ``:no_target``)."""
 
 
 class SnapshotError(ValueError):
@@ -56,7 +68,7 @@ class Row(NamedTuple):
     baseline: float | None = None
     source_month: int | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in JSON_FIELDS}
 
     @property
@@ -68,7 +80,7 @@ STALE = Row._fields.index("stale")
 
 
 @dataclass(frozen=True)
-class Version:
+class SnapshotVersion:
     """One stored snapshot version of a period; its rows stay in the warehouse until ``load`` reads them."""
 
     period: str
@@ -86,15 +98,19 @@ class Version:
         return Period.parse(self.period).month
 
 
+Version = SnapshotVersion
+"""The former name, kept while ``alerts/progress.py`` and ``bench/snapshot.py`` still use it."""
+
+
 @dataclass(frozen=True)
-class Snapshot(Version):
+class Snapshot(SnapshotVersion):
     """A snapshot version read back whole: its rows, missing units and the submissions it used."""
 
     missing_units: list[str]
     rows: list[Row]
     inputs: list[int]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The document of contract §5 ``scorecard snapshot --json``."""
         return {"period": self.period, "version": self.version, "missing_units": list(self.missing_units),
                 "rows": [r.as_json() for r in self.rows]}
@@ -112,7 +128,7 @@ def checked_period(period: str, today: date | None = None) -> Period:
         raise SnapshotError(str(exc)) from exc
 
 
-def _sql(name: str):
+def _sql(name: str) -> TextClause:
     from scorecard.warehouse import sql
 
     return sql(name)
@@ -124,7 +140,7 @@ def _refresh_shares(conn: Connection, indicators: list[Indicator]) -> None:
     ])
 
 
-def _row(values: Sequence) -> Row:
+def _row(values: Sequence[Any]) -> Row:
     """A stored row, its columns in the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1)."""
     stale = values[STALE]
     if stale is None or isinstance(stale, bool):
@@ -134,7 +150,7 @@ def _row(values: Sequence) -> Row:
     return Row._make(values)
 
 
-def _settings_digest(targets: list[tuple], threshold: float, indicators: list[Indicator],
+def _settings_digest(targets: list[tuple[Any, ...]], threshold: float, indicators: list[Indicator],
                      units: list[str]) -> str:
     """Digest of what a snapshot reads besides submissions: the year's targets, threshold and catalog.
 
@@ -152,20 +168,20 @@ def _fingerprint(submission_ids: list[int], settings: str) -> str:
 class _Unchanged(Exception):
     """Raised inside the take transaction to roll back a version whose inputs equal the latest one's."""
 
-    def __init__(self, latest: Version) -> None:
+    def __init__(self, latest: SnapshotVersion) -> None:
         super().__init__(latest.version)
         self.latest = latest
 
 
-def _version(head) -> Version:
-    """The ``Version`` of a ``snapshots`` row."""
+def _version(head: RowMapping) -> SnapshotVersion:
+    """The ``SnapshotVersion`` of a ``snapshots`` row."""
     taken_at = head["taken_at"]  # SQLite hands a text query's timestamp back as a string
     taken_at = datetime.fromisoformat(taken_at) if isinstance(taken_at, str) else taken_at
-    return Version(head["period"], head["version"], head["snapshot_id"], taken_at, head["threshold"])
+    return SnapshotVersion(head["period"], head["version"], head["snapshot_id"], taken_at, head["threshold"])
 
 
 def _store(conn: Connection, period: str, version: int, threshold: float,
-           input_digest: str) -> tuple[Version, list[int]]:
+           input_digest: str) -> tuple[SnapshotVersion, list[int]]:
     """Insert a version with its rows, inputs and missing units, computed set-based in SQL: the version
     and the submissions it used."""
     taken_at = datetime.now(UTC).replace(tzinfo=None)
@@ -173,15 +189,15 @@ def _store(conn: Connection, period: str, version: int, threshold: float,
         "period": period, "version": version, "taken_at": taken_at, "threshold": threshold,
         "fingerprint": "", "input_digest": input_digest,
     }).scalar_one()
-    head = Version(period, version, snapshot_id, taken_at, threshold)
-    params = {"snapshot_id": snapshot_id, "year": head.year, "month": head.month}
+    head = SnapshotVersion(period, version, snapshot_id, taken_at, threshold)
+    params = {"snapshot_id": snapshot_id, "year": head.year, "month": head.month, **SQL_VOCABULARY}
     conn.execute(_sql("insert_snapshot_rows"), {**params, "threshold": threshold})
     conn.execute(_sql("insert_snapshot_inputs"), params)
     conn.execute(_sql("insert_snapshot_missing_units"), params)
     return head, list(conn.execute(_sql("select_snapshot_inputs"), params).scalars().all())
 
 
-def _take_once(conn: Connection, period: str, year: int, threshold: float) -> Version:
+def _take_once(conn: Connection, period: str, year: int, threshold: float) -> SnapshotVersion:
     """Store and return version n+1 of ``period``; raise _Unchanged when its inputs equal version n's."""
     from scorecard.warehouse import read_indicators, read_unit_codes
 
@@ -189,7 +205,8 @@ def _take_once(conn: Connection, period: str, year: int, threshold: float) -> Ve
     if not targets:
         raise SnapshotError(f"no targets loaded for {year}: load the year's target file first")
     indicators = read_indicators(conn)
-    candidates = list(conn.execute(_sql("select_snapshot_candidate_inputs"), {"year": year}).scalars().all())
+    candidates = list(conn.execute(_sql("select_snapshot_candidate_inputs"),
+                                   {"year": year, **SQL_VOCABULARY}).scalars().all())
     settings = _settings_digest(targets, threshold, indicators, read_unit_codes(conn))
     digest = _fingerprint(candidates, settings)
     last = conn.execute(_sql("select_latest_snapshot"), {"period": period}).mappings().first()
@@ -209,7 +226,8 @@ def _take_once(conn: Connection, period: str, year: int, threshold: float) -> Ve
     return head
 
 
-def take(engine: Engine, period: str, threshold: float | None = None, today: date | None = None) -> Version:
+def take(engine: Engine, period: str, threshold: float | None = None,
+         today: date | None = None) -> SnapshotVersion:
     """The snapshot of ``period``: the latest version if its inputs are unchanged, else version n+1.
 
     The new version is written and fingerprinted in one transaction, which is rolled back when the
@@ -233,7 +251,7 @@ def take(engine: Engine, period: str, threshold: float | None = None, today: dat
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def record_run(engine: Engine, run_id: str, taken: Version) -> None:
+def record_run(engine: Engine, run_id: str, taken: SnapshotVersion) -> None:
     """Remember that the Airflow run ``run_id`` took (or found unchanged) this version."""
     with engine.begin() as conn:
         conn.execute(_sql("upsert_run_snapshot"), {"run_id": run_id, "snapshot_id": taken.snapshot_id})
@@ -247,14 +265,14 @@ def take_and_load(engine: Engine, period: str, threshold: float | None = None,
         return _loaded(conn, taken)
 
 
-def stored_rows(conn: Connection, snapshot_id: int, unit_code: str | None = None) -> Sequence[Sequence]:
+def stored_rows(conn: Connection, snapshot_id: int, unit_code: str | None = None) -> Sequence[Sequence[Any]]:
     """A snapshot's rows (of one unit if ``unit_code`` is given) as the driver gives them, their columns in
     the order of the ``Row`` fields (SQLite gives ``stale`` as 0/1): by indicator, then unit, CITY last."""
     return conn.execute(_sql("select_snapshot_rows"),
-                        {"snapshot_id": snapshot_id, "unit_code": unit_code}).all()
+                        {"snapshot_id": snapshot_id, "unit_code": unit_code, "city": CITY}).all()
 
 
-def _loaded(conn: Connection, head: Version) -> Snapshot:
+def _loaded(conn: Connection, head: SnapshotVersion) -> Snapshot:
     key = {"snapshot_id": head.snapshot_id}
     with cyclic_gc_paused():
         rows = [_row(r) for r in stored_rows(conn, head.snapshot_id)]
@@ -277,7 +295,7 @@ def load(conn: Connection, period: str, version: int) -> Snapshot | None:
 
 
 def diff(conn: Connection, period: str, from_version: int | None = None,
-         to_version: int | None = None) -> dict:
+         to_version: int | None = None) -> dict[str, Any]:
     """What changed between two versions of ``period`` (by default its last two): rows added, removed or
     refigured from ``from_version`` (default: the version before ``to_version``) to ``to_version``
     (default: the latest).
@@ -313,7 +331,7 @@ def diff(conn: Connection, period: str, from_version: int | None = None,
     }
 
 
-def history(conn: Connection, unit_code: str, indicator_code: str, year: int) -> list[dict]:
+def history(conn: Connection, unit_code: str, indicator_code: str, year: int) -> list[dict[str, Any]]:
     """Month by month of ``year``: the row of (unit, indicator) in each month's latest snapshot version."""
     result = conn.execute(_sql("select_snapshot_history"), {
         "period_pattern": f"{year:04d}-%", "unit_code": unit_code, "indicator_code": indicator_code,

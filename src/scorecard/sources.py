@@ -102,7 +102,7 @@ def _utc(moment: Any) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _from_info(uri: str, info: dict) -> Listed:
+def _from_info(uri: str, info: dict[str, Any]) -> Listed:
     """A file of object storage from fsspec's description of it (``find(detail=True)`` or ``info``)."""
     modified = next((info[key] for key in MODIFIED_KEYS if info.get(key) is not None), None)
     etag = info.get("ETag") or info.get("etag")

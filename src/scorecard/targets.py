@@ -59,13 +59,13 @@ class Target:
 class TargetFile:
     path: str
     targets: list[Target] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def report(self) -> dict:
+    def report(self) -> dict[str, Any]:
         return {
             "file": self.path,
             "status": "loaded" if self.ok else "rejected",
@@ -98,7 +98,7 @@ def _rows(name: str, raw: bytes) -> list[list[Any]]:
     return [list(r) for r in csv.reader(io.StringIO(text))]
 
 
-def _error(row: int, message_zh: str, message_en: str, **where: object) -> dict:
+def _error(row: int, message_zh: str, message_en: str, **where: object) -> dict[str, Any]:
     return {"row": row, **where, "message": f"{message_zh} / {message_en}"}
 
 
@@ -230,7 +230,7 @@ def load(conn: Connection, target_file: TargetFile) -> int:
     return len(target_file.targets)
 
 
-def load_dropped(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict]:
+def load_dropped(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict[str, Any]]:
     """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
 
     Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from scorecard.ingest import IngestReport
+    from scorecard.mail import AirflowSmtpMailer
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def warehouse_engine() -> Engine:
     return warehouse.open_engine(config.db_url())
 
 
-def _mailer():
+def _mailer() -> AirflowSmtpMailer:
     from scorecard import mail
 
     return mail.AirflowSmtpMailer()
@@ -78,7 +79,7 @@ def pending_batches(inbox: str | None, batch_size: int = BATCH_SIZE) -> list[lis
     return [list(batch) for batch in preparing.batches(files, batch_size)]
 
 
-def prepare_batch(uris: Sequence[str], run_id: str, batch: int) -> dict:
+def prepare_batch(uris: Sequence[str], run_id: str, batch: int) -> dict[str, Any]:
     """Read, parse and check the ``batch``-th batch of the run ``run_id`` and keep it in the warehouse for
     ``load_batches``: ``{"batch", "files"}``. Batches are prepared side by side, on any worker."""
     from scorecard import ingest, preparing
@@ -90,7 +91,8 @@ def prepare_batch(uris: Sequence[str], run_id: str, batch: int) -> dict:
     return {"batch": batch, "files": len(plan)}
 
 
-def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping], run_id: str) -> list[dict]:
+def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping[str, Any]],
+                 run_id: str) -> list[dict[str, Any]]:
     """Load the run's ``prepared`` batches (what ``prepare_batch`` answered) one after the other, in
     receiving order: for each, ``{"submissions": [...contract §5 entries], "rejections": [...]}``, and one
     log line per submission.
@@ -127,7 +129,7 @@ def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping], 
     return results
 
 
-def _batch_result(report: IngestReport) -> dict:
+def _batch_result(report: IngestReport) -> dict[str, Any]:
     """What a loaded batch gives the later tasks. Each rejection carries ``sha256``, the content it is
     about: a corrected file dropped at the same path and rejected again is another notice."""
     return {**report.as_json(), "rejections": [r.as_json() for r in report.rejections]}
@@ -143,16 +145,17 @@ def _log_verdicts(batch: int, report: IngestReport) -> None:
     log.info("batch %d: %s", batch, report.counts())
 
 
-def _submissions(results: Iterable[Mapping]) -> list[Mapping]:
+def _submissions(results: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [s for result in results for s in result["submissions"]]
 
 
-def accepted_periods(results: Iterable[Mapping]) -> list[str]:
+def accepted_periods(results: Iterable[Mapping[str, Any]]) -> list[str]:
     """The periods of the submissions accepted by these batches."""
     return sorted({s["period"] for s in _submissions(results) if s["status"] == SubmissionStatus.ACCEPTED})
 
 
-def summarise_ingest(batches: Sequence[Sequence[str]], results: Sequence[Mapping]) -> dict:
+def summarise_ingest(batches: Sequence[Sequence[str]],
+                     results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Counts of submissions per status; fails when a batch did not finish, after counting the others."""
     counts = {str(status): 0 for status in SubmissionStatus}
     for submission in _submissions(results):
@@ -166,7 +169,7 @@ def summarise_ingest(batches: Sequence[Sequence[str]], results: Sequence[Mapping
     return summary
 
 
-def announce_submissions(results: Sequence[Mapping], event: Any) -> list[str]:
+def announce_submissions(results: Sequence[Mapping[str, Any]], event: Any) -> list[str]:
     """Describe the submissions asset event (``extra.periods``); skip, so no event, when none was accepted."""
     periods = accepted_periods(results)
     if not periods:
@@ -175,7 +178,7 @@ def announce_submissions(results: Sequence[Mapping], event: Any) -> list[str]:
     return periods
 
 
-def notify_rejections(results: Sequence[Mapping]) -> dict:
+def notify_rejections(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Send each rejected submission's errors to its unit (once per file content)."""
     from scorecard import alerts
 
@@ -189,7 +192,7 @@ def notify_rejections(results: Sequence[Mapping]) -> dict:
     return outcomes
 
 
-def resend_rejection_notices() -> dict:
+def resend_rejection_notices() -> dict[str, int]:
     """Resend the rejection notices whose delivery failed or never finished."""
     from scorecard import alerts
 
@@ -198,7 +201,7 @@ def resend_rejection_notices() -> dict:
     return {"resent": resent}
 
 
-def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict]:
+def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict[str, Any]]:
     """Load the target files dropped in ``<inbox>/targets/`` (each whole or rejected whole)."""
     from scorecard import targets
 
@@ -243,7 +246,7 @@ def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]
     return [_month_before(moment)]
 
 
-def take_snapshot(period: str, run_id: str | None = None) -> dict:
+def take_snapshot(period: str, run_id: str | None = None) -> dict[str, Any]:
     """Take (or find unchanged) the snapshot of ``period`` for the run ``run_id``:
     ``{"period", "version", "snapshot_id"}``."""
     from scorecard import snapshots
@@ -256,7 +259,7 @@ def take_snapshot(period: str, run_id: str | None = None) -> dict:
     return {"period": snap.period, "version": snap.version, "snapshot_id": snap.snapshot_id}
 
 
-def write_bulletin(snapshot: Mapping) -> dict:
+def write_bulletin(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     """Write the bulletin of a snapshot version into the output folder: the snapshot plus ``files``."""
     from scorecard import reports
 
@@ -267,7 +270,7 @@ def write_bulletin(snapshot: Mapping) -> dict:
     return {**snapshot, "files": [str(f) for f in files]}
 
 
-def announce_snapshots(bulletins: Sequence[Mapping], event: Any) -> list[dict]:
+def announce_snapshots(bulletins: Sequence[Mapping[str, Any]], event: Any) -> list[dict[str, Any]]:
     """Describe the snapshots asset event: ``extra.snapshots`` lists each period, version and files.
 
     A run with no period to take never gets here: Airflow skips the tasks mapped over nothing and
@@ -280,7 +283,7 @@ def announce_snapshots(bulletins: Sequence[Mapping], event: Any) -> list[dict]:
 
 # --- alerts --------------------------------------------------------------------------------------------
 
-def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict]:
+def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict[str, str | None]]:
     """What to alert on: the ``period`` param, else the snapshots the triggering events name.
 
     Each request is ``{"period", "bulletin"}``; the bulletin (attached to the team's digest) is the
@@ -296,7 +299,7 @@ def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict]:
     return [{"period": p, "bulletin": b} for p, b in sorted(requests.items())]
 
 
-def send_alerts(period: str, bulletin: str | None = None) -> dict:
+def send_alerts(period: str, bulletin: str | None = None) -> dict[str, Any]:
     """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer)."""
     from scorecard import alerts
 
@@ -305,7 +308,7 @@ def send_alerts(period: str, bulletin: str | None = None) -> dict:
     return answer
 
 
-def remind_missing(period: str | None, moment: datetime) -> dict:
+def remind_missing(period: str | None, moment: datetime) -> dict[str, Any]:
     """Remind the units that have not reported (default: the month before the run's date), from the
     reporting deadline on; each unit once per period."""
     from scorecard import alerts

@@ -33,7 +33,7 @@ from scorecard.catalog import Catalog, Indicator
 from scorecard.memory import cyclic_gc_paused
 from scorecard.model import ParsedSubmission, Problem, ReportedValue
 from scorecard.periods import Period, PeriodError
-from scorecard.vocabulary import Kind, Rule
+from scorecard.vocabulary import Kind, Rule, SubmissionStatus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -232,7 +232,7 @@ def _problem(expectation: Any, row: ReportedValue, catalog: Catalog) -> Problem:
                    **row.where(field_name))
 
 
-class _Placeholders(dict):
+class _Placeholders(dict[str, str]):
     """Message template values; an unknown placeholder stays as written rather than failing the run."""
 
     def __missing__(self, key: str) -> str:
@@ -362,7 +362,8 @@ def _same_year_figures(conn: Connection, units: list[str], years: list[int]
                        ) -> dict[tuple[str, int, str], list[_Figure]]:
     statement = _expanding("select_history_same_year", "unit_codes", "years")
     figures: dict[tuple[str, int, str], list[_Figure]] = defaultdict(list)
-    for r in conn.execute(statement, {"unit_codes": units, "years": years}):
+    for r in conn.execute(statement, {"unit_codes": units, "years": years,
+                                      "accepted": str(SubmissionStatus.ACCEPTED)}):
         figures[(r.unit_code, r.year, r.indicator_code)].append(
             _Figure(r.period, r.month, r.value, r.numerator, r.denominator))
     return figures
@@ -373,7 +374,8 @@ def _previous_figures(conn: Connection, units: list[str], before: str
     """Per unit, its in-force periods before ``before`` (newest first), each with its stock values."""
     statement = _expanding("select_history_previous", "unit_codes")
     periods: dict[str, dict[str, dict[str, float | None]]] = defaultdict(dict)
-    for r in conn.execute(statement, {"unit_codes": units, "before": before}):
+    for r in conn.execute(statement, {"unit_codes": units, "before": before,
+                                      "accepted": str(SubmissionStatus.ACCEPTED), "stock": str(Kind.STOCK)}):
         values = periods[r.unit_code].setdefault(r.period, {})
         if r.indicator_code is not None:
             values[r.indicator_code] = r.value

@@ -50,7 +50,8 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     shown = url.split("?", 1)[0]
     try:
         with urlopen(Request(url, data=body, headers=headers, method="POST"), timeout=TIMEOUT_S) as response:
-            return json.load(response)
+            document: dict[str, Any] = json.load(response)
+            return document
     except HTTPError as exc:  # before OSError, of which it is one
         raise ValidatorUnavailable(f"the validator refused the request: {shown} answered HTTP {exc.code} "
                                    f"{exc.reason}") from exc

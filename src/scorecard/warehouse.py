@@ -8,12 +8,17 @@ from datetime import UTC, datetime
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import catalog as catalog_mod
 from scorecard import config
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LOCK_WAIT_SECONDS = 3600
@@ -42,7 +47,7 @@ def engine(url: str | None = None) -> Engine:
         eng = sa.create_engine(url, connect_args={"timeout": 60})
 
         @sa.event.listens_for(eng, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("pragma foreign_keys = on")
             cursor.execute("pragma journal_mode = wal")
@@ -67,7 +72,7 @@ def _table(url: str, name: str, eng: Engine) -> sa.Table:
                                            for c in reflected.columns))
 
 
-def insert_returning(conn: Connection, table: str, rows: list[dict], key: str) -> list[int]:
+def insert_returning(conn: Connection, table: str, rows: list[dict[str, Any]], key: str) -> list[int]:
     """Insert ``rows`` into ``table``; the new ``key`` of each, in order, ascending.
 
     On PostgreSQL the keys are drawn from the table's sequence first, then the rows copied in with them
@@ -98,7 +103,7 @@ def execute_for_ids(conn: Connection, statement: str, ids: list[int], **params: 
         conn.execute(query, {"ids": ids[start:start + IDS_PER_STATEMENT], **params})
 
 
-def append_rows(conn: Connection, statement: str, table: str, rows: list[dict]) -> None:
+def append_rows(conn: Connection, statement: str, table: str, rows: list[dict[str, Any]]) -> None:
     """Append many rows to ``table``: PostgreSQL's COPY (a column holding a list or dict in the first row
     as JSON), elsewhere ``include/sql/<statement>.sql`` executed for every row. What a month's figures
     cost to load."""

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -23,7 +30,7 @@ def text(value: str) -> str:
     return ILLEGAL.sub(REPLACEMENT, value[:MAX_TEXT])
 
 
-def set_value(cell, value: object):
+def set_value(cell: Cell, value: object) -> Cell:
     """Give ``cell`` ``value``, a str as a text cell (never a formula or an error value); returns the cell."""
     if isinstance(value, str):
         cell.value = text(value)
@@ -33,7 +40,8 @@ def set_value(cell, value: object):
     return cell
 
 
-def append_row(sheet, values: Iterable[object], font=None) -> list:
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object],
+               font: Font | None = None) -> list[Cell]:
     """Append ``values`` as the next row of ``sheet`` (write-only ones too), each through ``set_value``
     and in ``font`` when given; returns the row's cells."""
     from openpyxl.cell import Cell

@@ -1,7 +1,8 @@
 """Runs at once, runs killed mid-way, and a quarantine that cannot be written, on SQLite and PostgreSQL.
 
 Every scenario ends by comparing the warehouse and the quarantine with those of one clean,
-uninterrupted run over the same inbox: the database enforces exactly-once, not the timing.
+uninterrupted run over the same inbox: the database enforces exactly-once, not the timing. Runs that race
+or are killed are ``scorecard`` processes; a run alone is the command run in this process.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support import CONTRACT_DIR
+from typer.testing import CliRunner
 
 from scorecard import ingest, receiving, samples, snapshots, targets, warehouse
+from scorecard.cli import app
 from scorecard.mail_catcher import MailCatcher as SmtpServer
 from scorecard.quarantine import STAGING
 
@@ -95,6 +98,12 @@ def finished(process: subprocess.Popen) -> tuple[int, str, str]:
     stdout, stderr = process.communicate(timeout=600)
     assert "Traceback" not in stderr, stderr
     return process.returncode, stdout, stderr
+
+
+def in_process(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``scorecard ARGS`` run in this process (Typer's CliRunner), where no other run races it."""
+    result = CliRunner(env=env).invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def assert_invariants(engine: sa.Engine) -> None:
@@ -246,8 +255,8 @@ def test_quarantine_that_cannot_be_written_fails_cleanly_and_the_next_run_catche
         fill(broken)
     before = sorted((p.name, p.stat().st_mtime_ns) for p in inbox.iterdir())
 
-    code, stdout, stderr = finished(scorecard("ingest", str(inbox), "--db", url_of(engine), "--json",
-                                              env={"SCORECARD_QUARANTINE": str(broken / "q")}))
+    code, stdout, stderr = in_process("ingest", str(inbox), "--db", url_of(engine), "--json",
+                                      env={"SCORECARD_QUARANTINE": str(broken / "q")})
 
     assert code == 2
     assert json.loads(stdout)["error"].startswith(f"the quarantine {broken / 'q'} cannot be written")
@@ -257,8 +266,8 @@ def test_quarantine_that_cannot_be_written_fails_cleanly_and_the_next_run_catche
     assert sorted((p.name, p.stat().st_mtime_ns) for p in inbox.iterdir()) == before
 
     quarantine = tmp_path / "q"
-    code, _, _ = finished(scorecard("ingest", str(inbox), "--db", url_of(engine), "--json",
-                                    env={"SCORECARD_QUARANTINE": str(quarantine)}))
+    code, _, _ = in_process("ingest", str(inbox), "--db", url_of(engine), "--json",
+                            env={"SCORECARD_QUARANTINE": str(quarantine)})
     assert code == 0
     expected_state, expected_snapshot = clean_run
     assert state(engine, quarantine) == expected_state

@@ -42,12 +42,12 @@ def test_unchanged_inputs_return_the_same_version(engine: sa.Engine) -> None:
 def test_take_answers_the_version_and_load_reads_it_whole(engine: sa.Engine) -> None:
     submit(engine, "C01", "2026-09", {"HTE_APPLY": 9})
     taken = snapshots.take(engine, "2026-09", today=TODAY)
-    assert type(taken) is snapshots.Version
+    assert type(taken) is snapshots.SnapshotVersion
     assert snapshots.take(engine, "2026-09", today=TODAY) == taken
     with engine.connect() as conn:
         stored = snapshots.load(conn, "2026-09", taken.version)
-    assert snapshots.Version(stored.period, stored.version, stored.snapshot_id, stored.taken_at,
-                             stored.threshold) == taken
+    assert snapshots.SnapshotVersion(stored.period, stored.version, stored.snapshot_id, stored.taken_at,
+                                     stored.threshold) == taken
     assert stored.row("C01", "HTE_APPLY").actual == 9
     assert snapshots.take_and_load(engine, "2026-09", today=TODAY) == stored
 

@@ -78,7 +78,7 @@ def unit_contact(catalog: Catalog, unit_code: str) -> str | None:
     return sending.contact(unit.contact_email) if unit and unit_code != CITY else None
 
 
-def due_rows(rows: Iterable[Row], recipient: str, log_rows: Iterable[Mapping]) -> list[Row]:
+def due_rows(rows: Iterable[Row], recipient: str, log_rows: Iterable[sending.Record]) -> list[Row]:
     """Rows whose status is more severe than anything already sent to ``recipient`` for them."""
     sent: dict[tuple[str, str], int] = defaultdict(int)
     for r in log_rows:
@@ -134,13 +134,14 @@ def _unit_alert(period: str, version: int, due: list[Row], catalog: Catalog, rec
     return mail.compose(sender=sender, to=[recipient], subject=subject, text=text, html=html)
 
 
-def _status_entries(period: str, snapshot_id: int, rows: Iterable[Row], recipient: str) -> list[dict]:
+def _status_entries(period: str, snapshot_id: int, rows: Iterable[Row],
+                    recipient: str) -> list[dict[str, Any]]:
     return [sending.entry(AlertKind.STATUS, period, recipient, r.unit_code, r.indicator_code, r.status,
                   snapshot_id=snapshot_id) for r in rows]
 
 
 def plan(snapshot: snapshots.Version, rows: list[Row], changes: Changes, catalog: Catalog,
-         log_rows: list[Mapping], bulletin: mail.Attachment | None) -> list[sending.Outgoing]:
+         log_rows: Sequence[sending.Record], bulletin: mail.Attachment | None) -> list[sending.Outgoing]:
     """The messages due: one digest per team address, one message per unit contact, each only if new."""
     settings = sending.mail_settings()
     period, version, snapshot_id = snapshot.period, snapshot.version, snapshot.snapshot_id
@@ -166,7 +167,7 @@ def plan(snapshot: snapshots.Version, rows: list[Row], changes: Changes, catalog
 
 
 def run(engine: Engine, period: str, mailer: mail.Mailer, dry_run: bool = False,
-        bulletin_path: str | Path | None = None) -> dict:
+        bulletin_path: str | Path | None = None) -> dict[str, Any]:
     """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer).
 
     ``sent`` is false with ``dry_run`` (nothing sent, nothing recorded), and false when a message could

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -38,7 +39,7 @@ RULE_HINTS: Mapping[Rule, str] = {
 }
 
 
-def explain(errors: Iterable[Mapping]) -> list[dict]:
+def explain(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Each error with where it is (cell or line) and a hint on how to fix it, in Chinese."""
     explained = []
     for error in errors:

@@ -3,10 +3,11 @@ is reminded once, and the data team is sent the list (kind ``missing`` in the al
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from scorecard import config, mail, warehouse
 from scorecard.alerts import sending
@@ -19,13 +20,13 @@ def deadline(period: str, day: int | None = None) -> date:
     return Period.parse(period).deadline(day or config.reporting_deadline_day())
 
 
-def missing_units(conn: Connection, period: str) -> list[Mapping]:
+def missing_units(conn: Connection, period: str) -> list[RowMapping]:
     return [r._mapping for r in conn.execute(warehouse.sql("select_alert_missing_units"),
                                              {"period": period, "accepted": str(SubmissionStatus.ACCEPTED)})]
 
 
 def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, today: date | None = None,
-                   deadline_day: int | None = None) -> dict:
+                   deadline_day: int | None = None) -> dict[str, Any]:
     """From the deadline on, remind each unit that has not reported ``period`` and send the team the list.
 
     ``period`` defaults to the month before ``today``. Before the deadline nothing is sent. Each unit is
@@ -34,7 +35,7 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     today = today or date.today()
     period = period or str(Period.of(today).previous())
     due_date = deadline(period, deadline_day)
-    answer: dict = {"period": period, "deadline": due_date.isoformat(), "due": today >= due_date,
+    answer: dict[str, Any] = {"period": period, "deadline": due_date.isoformat(), "due": today >= due_date,
                     "missing_units": [], "reminded": [], "sent": False}
     if not answer["due"]:
         return answer
@@ -53,8 +54,8 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     return answer
 
 
-def _plan(period: str, due_date: date, units: list[Mapping],
-          log_rows: list[Mapping]) -> list[tuple[sending.Outgoing, str | None]]:
+def _plan(period: str, due_date: date, units: Sequence[sending.Record],
+          log_rows: Sequence[sending.Record]) -> list[tuple[sending.Outgoing, str | None]]:
     """Reminders to the units not yet reminded (with the unit's code), and one list per team address with
     news on it (with None)."""
     settings = sending.mail_settings()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -33,6 +34,8 @@ SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror, smtplib.SMTPConnectError,
                smtplib.SMTPServerDisconnected)
 """Failures that mean the mail server cannot be reached: the rest of the run is not tried."""
+Record: TypeAlias = Mapping[str, Any] | sa.RowMapping
+"""A row by column name: as read from the warehouse (``logged``), or a dict of the same columns."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Outgoing:
     """One message and the alert-log keys it carries (one per subject of the message)."""
 
     message: EmailMessage
-    entries: list[dict]
+    entries: list[dict[str, Any]]
 
 
 def now() -> datetime:
@@ -69,13 +72,13 @@ def log_ref(text: str) -> str:
 
 def entry(kind: AlertKind, period: str, recipient: str, unit_code: str = "", indicator_code: str = "",
           status: str = "", ref: str = "", snapshot_id: int | None = None,
-          detail: dict | None = None) -> dict:
+          detail: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"kind": str(kind), "period": period, "unit_code": unit_code, "indicator_code": indicator_code,
             "status": str(status), "recipient": recipient, "ref": ref, "snapshot_id": snapshot_id,
             "detail": detail, "created_at": now()}
 
 
-def logged(conn: Connection, kind: AlertKind, period: str) -> list[Mapping]:
+def logged(conn: Connection, kind: AlertKind, period: str) -> list[sa.RowMapping]:
     return [r._mapping for r in conn.execute(warehouse.sql("select_alert_log"),
                                              {"kind": str(kind), "period": period})]
 
@@ -151,11 +154,11 @@ def delivery(engine: Engine, kind: AlertKind, period: str, outgoing: Sequence[Ou
     return {**counts, "pending": pending}
 
 
-def _log_key(e: Mapping) -> tuple:
+def _log_key(e: Record) -> tuple[str, str, str, str, str, str, str]:
     return e["kind"], e["period"], e["unit_code"], e["indicator_code"], e["status"], e["recipient"], e["ref"]
 
 
-def supersede_stale(engine: Engine, log_rows: Iterable[Mapping], outgoing: Iterable[Outgoing]) -> None:
+def supersede_stale(engine: Engine, log_rows: Iterable[Record], outgoing: Iterable[Outgoing]) -> None:
     """Mark superseded the pending or failed alerts of ``log_rows`` that this run's messages no longer
     carry: they are not true any more (a row that recovered before its alert got through)."""
     keep = {_log_key(e) for item in outgoing for e in item.entries}

@@ -9,6 +9,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from defusedxml import DefusedXmlException, ElementTree
 
@@ -19,6 +20,9 @@ from scorecard.parsing.labels import FIELD_ZH, LABELS, META_FIELDS, label_key
 from scorecard.parsing.limits import workbook_too_large
 from scorecard.parsing.values import cell_text
 from scorecard.vocabulary import Rule
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 SHEET_NAMES = frozenset({"submission", "填报表"})
 Grid = Sequence[Sequence[object]]
@@ -77,7 +81,7 @@ def read_workbook(name: str, data: bytes) -> Draft | list[ParsedSubmission]:
     return draft
 
 
-def _choose_sheet(book) -> str | None:
+def _choose_sheet(book: CalamineWorkbook) -> str | None:
     """The sheet named ``submission``/``填报表``, else the first visible worksheet."""
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 

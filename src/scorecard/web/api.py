@@ -67,7 +67,7 @@ def _submission(root: str, found: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/submissions")
-def submissions(request: Request, conn: Conn, period: str | None = None) -> dict:
+def submissions(request: Request, conn: Conn, period: str | None = None) -> dict[str, Any]:
     """Every unit's submissions of a month (by default the one being reported now) and its state:
     ``reported``, ``rejected`` or ``missing``."""
     period = choices.period(period) or choices.reporting_period()
@@ -79,7 +79,8 @@ def submissions(request: Request, conn: Conn, period: str | None = None) -> dict
 
 
 @router.get("/unit/{unit_code}")
-def unit(unit_code: str, conn: Conn, year: Annotated[int | None, Query(ge=2000, le=9999)] = None) -> dict:
+def unit(unit_code: str, conn: Conn,
+         year: Annotated[int | None, Query(ge=2000, le=9999)] = None) -> dict[str, Any]:
     """A unit's (or CITY's) indicators month by month of a year: completion and 序时进度 per month (null
     where no snapshot has the row), and its row in the year's latest snapshot version with its rank among
     ``ranked`` units."""
@@ -105,7 +106,7 @@ def unit(unit_code: str, conn: Conn, year: Annotated[int | None, Query(ge=2000, 
 @router.get("/diff")
 def diff(conn: Conn, period: str | None = None,
          from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-         to_version: Annotated[int | None, Query(alias="to", ge=1)] = None) -> dict:
+         to_version: Annotated[int | None, Query(alias="to", ge=1)] = None) -> dict[str, Any]:
     """What changed between two snapshot versions of a period (``snapshots.diff``; by default its last
     two, the latest period's when none is given)."""
     return choices.diff(conn, period, from_version, to_version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from fastapi import HTTPException
 from sqlalchemy.engine import Connection
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 from scorecard import snapshots
 from scorecard.catalog import Catalog, Indicator
 from scorecard.periods import Period, PeriodError
-from scorecard.snapshots import Version
+from scorecard.snapshots import SnapshotVersion
 from scorecard.vocabulary import CITY
 from scorecard.web import queries
 
@@ -39,7 +40,8 @@ def one_of(value: str, allowed: Collection[str], name: str) -> str:
     return value
 
 
-def snapshot(versions: Sequence[Version], period_value: str | None, version: int | None) -> Version:
+def snapshot(versions: Sequence[SnapshotVersion], period_value: str | None,
+             version: int | None) -> SnapshotVersion:
     """The snapshot version asked for among ``versions``; by default the latest of the latest period."""
     chosen = queries.choose(versions, period(period_value), version)
     if chosen is None:
@@ -57,13 +59,13 @@ def unit_indicators(catalog: Catalog, unit_code: str) -> list[Indicator]:
     return catalog.applicable(catalog.units[unit_code])
 
 
-def year(versions: Sequence[Version], asked: int | None) -> int:
+def year(versions: Sequence[SnapshotVersion], asked: int | None) -> int:
     """The year asked for, else that of the latest snapshot, else this one."""
     return asked or (versions[0].year if versions else datetime.now(UTC).year)
 
 
 def diff(conn: Connection, period_value: str | None, from_version: int | None,
-         to_version: int | None) -> dict:
+         to_version: int | None) -> dict[str, Any]:
     """``snapshots.diff`` of the versions asked for: by default the last two of the latest period."""
     chosen = snapshot(queries.snapshot_versions(conn), period_value, to_version)
     try:

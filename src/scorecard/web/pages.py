@@ -4,7 +4,7 @@ what an Airflow run did."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -82,7 +82,7 @@ def unit(request: Request, unit_code: str, conn: Conn,
 @router.get("/bulletins")
 def bulletins(request: Request, conn: Conn) -> HTMLResponse:
     """Every snapshot version by period with its bulletin files, and a form to compare two versions."""
-    by_period: dict[str, list[snapshots.Version]] = defaultdict(list)
+    by_period: dict[str, list[snapshots.SnapshotVersion]] = defaultdict(list)
     for version in queries.snapshot_versions(conn):
         by_period[version.period].append(version)
     return page(request, "bulletins.html", by_period=by_period, files=queries.bulletins(conn))
@@ -102,7 +102,7 @@ def diff(request: Request, conn: Conn, period: str | None = None,
 def run(request: Request, dag_id: str, run_id: str, conn: Conn) -> HTMLResponse:
     """What a run of ``scorecard_ingest`` received, or which snapshot versions a run of
     ``scorecard_monthly_snapshot`` took; for any other DAG, that there is nothing to show."""
-    context: dict = {"dag_id": dag_id, "run_id": run_id}
+    context: dict[str, Any] = {"dag_id": dag_id, "run_id": run_id}
     if dag_id == INGEST_DAG:
         ingested = summaries.ingest_run(queries.run_files(conn, run_id))
         missing = queries.unreported_units(conn, ingested.latest_period) if ingested.latest_period else []

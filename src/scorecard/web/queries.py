@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import config, snapshots
-from scorecard.snapshots import Version
+from scorecard.snapshots import SnapshotVersion
 from scorecard.vocabulary import CITY, SubmissionStatus
 from scorecard.warehouse import open_engine, sql
 
@@ -59,16 +59,18 @@ def _rows(conn: Connection, statement: str, params: dict[str, Any]) -> list[dict
     return [_plain(r) for r in conn.execute(sql(statement), params).mappings()]
 
 
-def _version(row: dict[str, Any]) -> Version:
-    return Version(row["period"], row["version"], row["snapshot_id"], row["taken_at"], row["threshold"])
+def _version(row: dict[str, Any]) -> SnapshotVersion:
+    return SnapshotVersion(row["period"], row["version"], row["snapshot_id"], row["taken_at"],
+                           row["threshold"])
 
 
-def snapshot_versions(conn: Connection) -> list[Version]:
+def snapshot_versions(conn: Connection) -> list[SnapshotVersion]:
     """Every snapshot version, the latest period first and, within a period, the latest version first."""
     return [_version(r) for r in _rows(conn, "select_web_snapshots", {})]
 
 
-def choose(versions: Sequence[Version], period: str | None, version: int | None) -> Version | None:
+def choose(versions: Sequence[SnapshotVersion], period: str | None,
+           version: int | None) -> SnapshotVersion | None:
     """Version ``version`` of ``period``; its latest when no version is given; the latest version of the
     latest period when neither is. None when there is no such version."""
     period = period or (versions[0].period if versions else None)
@@ -105,14 +107,15 @@ def run_files(conn: Connection, run_id: str) -> list[dict[str, Any]]:
     return _rows(conn, "select_web_run_files", {"run_id": run_id})
 
 
-def run_snapshots(conn: Connection, run_id: str) -> list[Version]:
+def run_snapshots(conn: Connection, run_id: str) -> list[SnapshotVersion]:
     """The snapshot versions an Airflow run took or found unchanged."""
     return [_version(r) for r in _rows(conn, "select_web_run_snapshots", {"run_id": run_id})]
 
 
 def snapshot_indicators(conn: Connection, snapshot_id: int) -> list[dict[str, Any]]:
     """Per indicator of a snapshot: the CITY row's status and gap, and how many units have each status."""
-    return _rows(conn, "select_web_snapshot_indicators", {"snapshot_id": snapshot_id})
+    params = {"snapshot_id": snapshot_id, **snapshots.SQL_VOCABULARY}
+    return _rows(conn, "select_web_snapshot_indicators", params)
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,13 @@ class UnitYear:
     ``ranked``, how many units were ranked), and month by month (``snapshots.history``)."""
 
     year: int
-    latest: Version | None
+    latest: SnapshotVersion | None
     latest_rows: dict[str, dict[str, Any]]
     months: dict[str, dict[int, dict[str, Any]]]
 
 
-def unit_year(conn: Connection, unit_code: str, indicator_codes: Sequence[str], versions: Sequence[Version],
-              year: int) -> UnitYear:
+def unit_year(conn: Connection, unit_code: str, indicator_codes: Sequence[str],
+              versions: Sequence[SnapshotVersion], year: int) -> UnitYear:
     latest = next((v for v in versions if v.year == year), None)
     rows = {r["indicator_code"]: r for r in _rows(conn, "select_web_unit_ranks", {
         "snapshot_id": latest.snapshot_id, "unit_code": unit_code})} if latest else {}

@@ -12,7 +12,7 @@ from typing import Any
 
 from scorecard import labels
 from scorecard.catalog import Catalog, Indicator
-from scorecard.snapshots import JSON_FIELDS, Row, Version
+from scorecard.snapshots import JSON_FIELDS, Row, SnapshotVersion
 from scorecard.vocabulary import ALERT_STATUSES, CITY, SEVERITY, Status, SubmissionStatus
 
 REPORTED, REJECTED, MISSING = "reported", "rejected", "missing"
@@ -74,7 +74,7 @@ def matrix(rows: Iterable[Sequence[Any]], catalog: Catalog, unit_type: str | Non
     return Matrix(shown, units, len(kept), page, pages)
 
 
-def rules(errors: Iterable[dict]) -> list[str]:
+def rules(errors: Iterable[dict[str, Any]]) -> list[str]:
     """The rule ids of a submission's errors, each once, in order of appearance."""
     return list(dict.fromkeys(e["rule"] for e in errors))
 
@@ -85,7 +85,7 @@ class UnitMonth:
 
     code: str
     name: str
-    submissions: list[dict] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -95,7 +95,7 @@ class UnitMonth:
         return REJECTED if SubmissionStatus.REJECTED in found else MISSING
 
 
-def month_by_unit(submissions: Iterable[dict], catalog: Catalog) -> list[UnitMonth]:
+def month_by_unit(submissions: Iterable[dict[str, Any]], catalog: Catalog) -> list[UnitMonth]:
     """Every catalog unit with its submissions of the month (in receiving order), then any unit code a
     submission gave that the catalog does not know."""
     units = {code: UnitMonth(code, unit.name_zh) for code, unit in catalog.units.items()}
@@ -116,7 +116,7 @@ class RunFile:
     outcome: str
     quarantined: bool
     has_feedback: bool
-    submissions: list[dict] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class IngestRun:
     """The latest month the run received a submission for: the one whose missing units are shown."""
 
 
-def ingest_run(rows: Iterable[dict]) -> IngestRun:
+def ingest_run(rows: Iterable[dict[str, Any]]) -> IngestRun:
     """The files of an ingest run (rows of ``queries.run_files``) and what became of them."""
     files: dict[int, RunFile] = {}
     counts: Counter[str] = Counter()
@@ -164,12 +164,12 @@ class SnapshotTaken:
     attention (the city's behind or lagging, or some unit lagging): the city's lagging first, then
     behind, then by how many units lag, then by the city's gap."""
 
-    version: Version
+    version: SnapshotVersion
     totals: dict[str, int]
-    attention: list[dict]
+    attention: list[dict[str, Any]]
 
 
-def snapshot_taken(version: Version, indicators: Iterable[dict]) -> SnapshotTaken:
+def snapshot_taken(version: SnapshotVersion, indicators: Iterable[dict[str, Any]]) -> SnapshotTaken:
     """From the rows of ``queries.snapshot_indicators``."""
     indicators = list(indicators)
     totals = {str(s): sum(i[str(s)] for i in indicators) for s in Status}
