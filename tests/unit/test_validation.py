@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from support import HEAVY_MODULES, refuse_imports
 
-from scorecard import validation
-from scorecard.model import ParsedSubmission, ReportedValue
+from scorecard import config, validation
+from scorecard.model import ParsedSubmission, Problem, ReportedValue
 from scorecard.vocabulary import Rule
 
 
@@ -62,7 +62,7 @@ CASES = [
 ]
 
 
-PARSER_PROBLEM = validation.Problem(Rule.MISSING_VALUE, "缺少", "missing", indicator_code="HTE_TOTAL")
+PARSER_PROBLEM = Problem(Rule.MISSING_VALUE, "缺少", "missing", indicator_code="HTE_TOTAL")
 """A problem the parser found before the suites ran."""
 
 
@@ -140,7 +140,7 @@ def test_large_batch_in_one_run(catalog) -> None:
 
 
 def test_every_suite_expectation_names_a_contract_rule() -> None:
-    suites = validation.load_suites(validation.config.expectations_dir())
+    suites = validation.load_suites(config.expectations_dir())
     rules = {e.meta["rule_id"] for suite in suites for e in suite.expectations}
     assert rules == {Rule.NEGATIVE_VALUE, Rule.OUT_OF_RANGE, Rule.ZERO_DENOMINATOR,
                      Rule.NUMERATOR_EXCEEDS_DENOMINATOR}
