@@ -163,7 +163,7 @@ def timed(pids: list[int], action: Callable[[], T]) -> tuple[dict, T]:
             "server_cpu": server}, result
 
 
-def _load(eng: sa.Engine, taken: snapshots.Version) -> snapshots.Snapshot | None:
+def _load(eng: sa.Engine, taken: snapshots.SnapshotVersion) -> snapshots.Snapshot | None:
     with eng.connect() as conn:
         return snapshots.load(conn, taken.period, taken.version)
 

@@ -98,8 +98,6 @@ class SnapshotVersion:
         return Period.parse(self.period).month
 
 
-Version = SnapshotVersion
-"""The former name, kept while ``alerts/progress.py`` and ``bench/snapshot.py`` still use it."""
 
 
 @dataclass(frozen=True)

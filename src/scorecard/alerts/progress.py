@@ -140,7 +140,7 @@ def _status_entries(period: str, snapshot_id: int, rows: Iterable[Row],
                   snapshot_id=snapshot_id) for r in rows]
 
 
-def plan(snapshot: snapshots.Version, rows: list[Row], changes: Changes, catalog: Catalog,
+def plan(snapshot: snapshots.SnapshotVersion, rows: list[Row], changes: Changes, catalog: Catalog,
          log_rows: Sequence[sending.Record], bulletin: mail.Attachment | None) -> list[sending.Outgoing]:
     """The messages due: one digest per team address, one message per unit contact, each only if new."""
     settings = sending.mail_settings()
