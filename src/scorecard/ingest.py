@@ -31,6 +31,7 @@ from scorecard.warehouse import (
     naive_utc,
     read_catalog,
     sql,
+    sql_with_lists,
     take_lock,
     utc_now,
 )
@@ -84,10 +85,7 @@ def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
 @cache
 def _period_state() -> sa.TextualSelect:
     """``select_period_state`` with its types (SQLite hands date-times back as text otherwise)."""
-    return sql("select_period_state").bindparams(
-        sa.bindparam("unit_codes", expanding=True, type_=sa.String),
-        sa.bindparam("periods", expanding=True, type_=sa.String),
-    ).columns(
+    return sql_with_lists("select_period_state", "unit_codes", "periods").columns(
         sa.column("unit_code", sa.String), sa.column("period", sa.String),
         sa.column("received", sa.Integer), sa.column("in_force_id", sa.Integer),
         sa.column("in_force_submitted_at", sa.DateTime),

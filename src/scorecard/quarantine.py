@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from scorecard import feedback, sources
@@ -111,16 +110,16 @@ def sweep(engine: Engine, root: str) -> None:
 
     Runs under the ingest lock, so no other run is between staging and committing.
     """
-    from scorecard.warehouse import sql, take_lock
+    from scorecard import receiving
+    from scorecard.warehouse import sql_with_lists, take_lock
 
     staging = sources.join(root, STAGING)
     staged = {folder.rstrip("/").rsplit("/", 1)[-1] for folder in sources.subfolders(staging)}
     if not staged:
         return
     with engine.begin() as conn:
-        take_lock(conn, "ingest")
-        query = sql("select_quarantined_shas").bindparams(sa.bindparam("shas", expanding=True,
-                                                                        type_=sa.String))
+        take_lock(conn, receiving.LOCK)
+        query = sql_with_lists("select_quarantined_shas", "shas")
         committed = set(conn.execute(query, {"shas": sorted(staged)}).scalars())
         promote(root, sorted(staged & committed))
         discard(root, sorted(staged - committed))

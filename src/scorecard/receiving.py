@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import parsing, sources
-from scorecard.warehouse import sql, take_lock, utc_now
+from scorecard.warehouse import sql, sql_with_lists, take_lock, utc_now
 
 LOCK = "ingest"
 """The lock every write of ``received_files`` holds (``warehouse.take_lock``)."""
@@ -112,15 +112,10 @@ def record_file(conn: Connection, file: sources.FileBytes, outcome: str,
     return file_id
 
 
-@cache
-def _original_files() -> sa.TextClause:
-    return sql("select_original_files").bindparams(sa.bindparam("shas", expanding=True, type_=sa.String))
-
-
 def originals(conn: Connection, files: Sequence[sources.FileBytes]) -> dict[str, int]:
     """The first file received with each of these files' bytes, by SHA-256."""
     return {r.sha256: r.file_id for r in conn.execute(
-        _original_files(), {"shas": sorted({f.sha256 for f in files})})}
+        sql_with_lists("select_original_files", "shas"), {"shas": sorted({f.sha256 for f in files})})}
 
 
 def not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[sources.FileBytes]:
@@ -129,6 +124,6 @@ def not_yet_received(conn: Connection, files: list[sources.FileBytes]) -> list[s
     A retried batch whose first attempt committed then takes nothing again, rather than recording its
     files a second time as duplicates of themselves.
     """
-    query = sql("select_received_by_uri").bindparams(sa.bindparam("uris", expanding=True, type_=sa.String))
+    query = sql_with_lists("select_received_by_uri", "uris")
     received = {(r.uri, r.sha256) for r in conn.execute(query, {"uris": sorted({f.uri for f in files})})}
     return [f for f in files if (f.uri, f.sha256) not in received]

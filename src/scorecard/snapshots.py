@@ -118,6 +118,15 @@ class Snapshot(SnapshotVersion):
                     None)
 
 
+def snapshotted(conn: Connection, periods: Sequence[str]) -> dict[str, Any]:
+    """The periods among ``periods`` that have a snapshot, each with a row of its latest ``version`` and
+    when it was taken (``taken_at``)."""
+    from scorecard.warehouse import sql_with_lists
+
+    rows = conn.execute(sql_with_lists("select_snapshotted_periods", "periods"), {"periods": list(periods)})
+    return {r.period: r for r in rows}
+
+
 def checked_period(period: str, today: date | None = None) -> Period:
     """The period of a snapshot: written YYYY-MM, not later than today's month (else SnapshotError)."""
     try:

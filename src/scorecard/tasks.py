@@ -226,7 +226,7 @@ def affected_periods(changed: Iterable[str], until: str) -> list[str]:
     for first in map(Period.parse, changed):  # up to the end of the following year, whose baseline it is
         candidates.update(str(p) for p in first.through(min(last, Period(first.year + 1, 12))))
     with warehouse_engine().connect() as conn:
-        return [p for p in sorted(candidates) if snapshots.latest(conn, p) is not None]
+        return sorted(snapshots.snapshotted(conn, sorted(candidates)))
 
 
 def snapshot_periods(period: str | None, moment: datetime, events: Sequence[Any]) -> list[str]:

@@ -91,6 +91,15 @@ def insert_returning(conn: Connection, table: str, rows: list[dict[str, Any]], k
     return list(conn.execute(statement, rows).scalars())
 
 
+@cache
+def sql_with_lists(name: str, *texts: str, numbers: tuple[str, ...] = ()) -> sa.TextClause:
+    """The statement ``include/sql/<name>.sql`` whose parameters ``texts`` (lists of strings) and
+    ``numbers`` (lists of integers) take a list each: ``in :name`` expands to as many bound values as the
+    list holds (typed, so that an empty list compares with its column on PostgreSQL too)."""
+    return sql(name).bindparams(*(sa.bindparam(key, expanding=True, type_=sa.String) for key in texts),
+                                *(sa.bindparam(key, expanding=True, type_=sa.Integer) for key in numbers))
+
+
 IDS_PER_STATEMENT = 10_000
 """Values bound to one ``in :ids`` list (SQLite takes at most 32,766 bound values in a statement)."""
 
@@ -98,7 +107,7 @@ IDS_PER_STATEMENT = 10_000
 def execute_for_ids(conn: Connection, statement: str, ids: list[int], **params: object) -> None:
     """Execute ``include/sql/<statement>.sql``, whose ``:ids`` is a list, for ``ids``: one statement for
     up to IDS_PER_STATEMENT of them, not one per row."""
-    query = sql(statement).bindparams(sa.bindparam("ids", expanding=True))
+    query = sql_with_lists(statement, numbers=("ids",))
     for start in range(0, len(ids), IDS_PER_STATEMENT):
         conn.execute(query, {"ids": ids[start:start + IDS_PER_STATEMENT], **params})
 

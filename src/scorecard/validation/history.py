@@ -67,7 +67,9 @@ def check_history(conn: Connection, submissions: list[ParsedSubmission], catalog
     units = sorted({d.unit for d in batch})
     same_year = _same_year_figures(conn, units, sorted({d.year for d in batch}))
     previous = _previous_figures(conn, units, max(d.period for d in batch))
-    snapshots = _snapshots(conn, sorted({d.period for d in batch}))
+    from scorecard.snapshots import snapshotted
+
+    snapshots = snapshotted(conn, sorted({d.period for d in batch}))
     for dated in batch:
         problems = dated.submission.problems
         problems.extend(_late(dated, snapshots))
@@ -95,18 +97,11 @@ def _dated(submission: ParsedSubmission, catalog: Catalog) -> _Dated | None:
         return None
 
 
-def _expanding(name: str, *keys: str) -> Any:
-    """The statement ``name`` with the list parameters ``keys`` expanded into ``in (…)``."""
-    import sqlalchemy as sa
-
-    from scorecard import warehouse
-
-    return warehouse.sql(name).bindparams(*(sa.bindparam(key, expanding=True) for key in keys))
-
-
 def _same_year_figures(conn: Connection, units: list[str], years: list[int]
                        ) -> dict[tuple[str, int, str], list[_Figure]]:
-    statement = _expanding("select_history_same_year", "unit_codes", "years")
+    from scorecard.warehouse import sql_with_lists
+
+    statement = sql_with_lists("select_history_same_year", "unit_codes", numbers=("years",))
     figures: dict[tuple[str, int, str], list[_Figure]] = defaultdict(list)
     for r in conn.execute(statement, {"unit_codes": units, "years": years,
                                       "accepted": str(SubmissionStatus.ACCEPTED)}):
@@ -118,7 +113,9 @@ def _same_year_figures(conn: Connection, units: list[str], years: list[int]
 def _previous_figures(conn: Connection, units: list[str], before: str
                       ) -> dict[str, list[tuple[str, dict[str, float | None]]]]:
     """Per unit, its in-force periods before ``before`` (newest first), each with its stock values."""
-    statement = _expanding("select_history_previous", "unit_codes")
+    from scorecard.warehouse import sql_with_lists
+
+    statement = sql_with_lists("select_history_previous", "unit_codes")
     periods: dict[str, dict[str, dict[str, float | None]]] = defaultdict(dict)
     for r in conn.execute(statement, {"unit_codes": units, "before": before,
                                       "accepted": str(SubmissionStatus.ACCEPTED), "stock": str(Kind.STOCK)}):
@@ -126,11 +123,6 @@ def _previous_figures(conn: Connection, units: list[str], before: str
         if r.indicator_code is not None:
             values[r.indicator_code] = r.value
     return {unit: sorted(by_period.items(), reverse=True) for unit, by_period in periods.items()}
-
-
-def _snapshots(conn: Connection, periods: list[str]) -> dict[str, Any]:
-    statement = _expanding("select_snapshotted_periods", "periods")
-    return {r.period: r for r in conn.execute(statement, {"periods": periods})}
 
 
 def _tolerance(figure: float) -> float:
