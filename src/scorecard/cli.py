@@ -105,11 +105,11 @@ def load_targets(
             fail(str(exc), as_json)
         if checked.ok:
             targets.load(conn, checked)
-    report = checked.report()
+    verdict = checked.verdict()
     if as_json:
-        emit(report)
+        emit(verdict)
     elif checked.ok:
-        say(f"{file}: {report['targets']} targets loaded")
+        say(f"{file}: {verdict['targets']} targets loaded")
     else:
         say(f"{file}: rejected, nothing loaded")
         for error in checked.errors:
@@ -200,19 +200,19 @@ def ingest(
     if not sources.is_url(inbox) and not Path(inbox).is_dir():
         fail(f"{inbox}: no such folder", as_json)
     eng = open_warehouse(db, as_json)
-    target_reports = targets.load_dropped(eng, inbox)
+    target_verdicts = targets.load_dropped(eng, inbox)
     pending = receiving.pending_files(eng, inbox)
     with typer.progressbar(length=len(pending), label="ingesting", file=sys.stderr) as bar:
-        report = ingest_mod.ingest_files(eng, pending, progress=bar.update,
-                                         workers=workers or os.cpu_count() or 1)
+        outcome = ingest_mod.ingest_files(eng, pending, progress=bar.update,
+                                          workers=workers or os.cpu_count() or 1)
     if as_json:
-        emit(report.as_json())
+        emit(outcome.as_json())
         return
-    for target_report in target_reports:
-        say(f"{target_report['file']}: targets {target_report['status']}")
-    for entry in report.entries:
+    for target in target_verdicts:
+        say(f"{target['file']}: targets {target['status']}")
+    for entry in outcome.entries:
         _print_verdict(entry)
-    counts = report.counts()
+    counts = outcome.counts()
     say(f"{len(pending)} files: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
 
 

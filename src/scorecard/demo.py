@@ -252,7 +252,7 @@ def city_table(rows: Sequence[Row]) -> str:
     return table([header, *body], [False, False, True, True, True, True, True, False])
 
 
-def report(result: Outcome, period: str, airflow_home: Path) -> str:
+def summary(result: Outcome, period: str, airflow_home: Path) -> str:
     """The text printed at the end of the demo."""
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.submissions.items()))
     new = f"{len(result.new_emails)} new this run" if result.new_emails else "no new email this run"
@@ -292,7 +292,7 @@ def run(progress: Any = print) -> str:
         progress(f"running scorecard_ingest, the snapshots of {YEAR}-01 to {PERIOD}, scorecard_alerts and "
                  f"scorecard_reminders in Airflow (log: {log})")
         run_steps(steps(), env, log)
-    return report(outcome(PERIOD, before), PERIOD, home)
+    return summary(outcome(PERIOD, before), PERIOD, home)
 
 
 # --- the Airflow UI ----------------------------------------------------------------------------------

@@ -44,11 +44,11 @@ looked up by a submission's unit and period, which may be None (never a key)."""
 
 
 @dataclass
-class IngestReport:
+class IngestOutcome:
     entries: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
-    def extend(self, other: IngestReport) -> None:
+    def extend(self, other: IngestOutcome) -> None:
         self.entries.extend(other.entries)
         self.rejections.extend(other.rejections)
 
@@ -109,7 +109,7 @@ class Loader:
         self.staged: list[str] = []
         """SHA-256 of the rejected files written into the quarantine's staging by this transaction."""
 
-    def load_wave(self, wave: list[Planned], report: IngestReport) -> None:
+    def load_wave(self, wave: list[Planned], outcome: IngestOutcome) -> None:
         subs = [s for _, file_subs in wave for s in file_subs or ()]
         validation.check_history(self.conn, subs, self.catalog)
         state = self._period_state(subs)
@@ -134,10 +134,10 @@ class Loader:
                         accepted=str(SubmissionStatus.ACCEPTED))
         for file, file_subs in wave:
             if file_subs is None:
-                report.entries.extend(self._duplicate(file))
+                outcome.entries.extend(self._duplicate(file))
                 continue
-            report.entries.extend(sub.verdict() for sub in file_subs)
-            self._quarantine(file, id_of[id(file)], file_subs, report)
+            outcome.entries.extend(sub.verdict() for sub in file_subs)
+            self._quarantine(file, id_of[id(file)], file_subs, outcome)
 
     def _period_state(self, subs: list[ParsedSubmission]) -> PeriodState:
         keys = {(s.unit_code, s.period) for s in subs if s.unit_code and s.period}
@@ -151,8 +151,8 @@ class Loader:
 
     def _file_row(self, file: sources.FileBytes, subs: list[ParsedSubmission]) -> dict[str, Any]:
         statuses = {s.status for s in subs}
-        outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
-        return receiving.received_file_row(file, outcome, run_id=self.run_id)
+        file_outcome = str(statuses.pop()) if len(statuses) == 1 else "partial"
+        return receiving.received_file_row(file, file_outcome, run_id=self.run_id)
 
     def _duplicate(self, file: sources.FileBytes) -> list[dict[str, Any]]:
         original_id = self.originals[file.sha256]
@@ -196,7 +196,7 @@ class Loader:
             in_force.append((submission_id, current.in_force_id if current else None))
 
     def _quarantine(self, file: sources.FileBytes, file_id: int, subs: list[ParsedSubmission],
-                    report: IngestReport) -> None:
+                    outcome: IngestOutcome) -> None:
         rejected = [s for s in subs if s.status == SubmissionStatus.REJECTED]
         if not rejected:
             return
@@ -206,7 +206,7 @@ class Loader:
             "file_id": file_id, "stored_path": kept.stored_path, "report_path": kept.report_path,
             "feedback_path": kept.feedback_path, "created_at": utc_now(),
         })
-        report.rejections.extend(
+        outcome.rejections.extend(
             Rejection(file.uri, file.sha256, s.unit_code, s.period, [p.as_dict() for p in s.errors],
                       kept.feedback_path)
             for s in rejected
@@ -229,7 +229,7 @@ def supersedes(submitted_at: datetime | None, current_id: int | None,
 
 def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
                  quarantine_root: str | None = None, progress: Callable[[int], None] | None = None,
-                 batch_size: int | None = None, run_id: str | None = None, workers: int = 1) -> IngestReport:
+                 batch_size: int | None = None, run_id: str | None = None, workers: int = 1) -> IngestOutcome:
     """Receive ``uris`` in order: duplicates recorded, the rest validated, then loaded or quarantined.
 
     Files are read, parsed and validated outside any transaction, by ``workers`` processes side by side
@@ -238,16 +238,16 @@ def ingest_files(engine: Engine, uris: Sequence[str], today: date | None = None,
     end as one run would: each file received once (contract §2.4). ``run_id`` names the Airflow run
     receiving them, if any.
     """
-    report = IngestReport()
+    outcome = IngestOutcome()
     quarantine_root = quarantine_root or config.quarantine_dir()
     catalog = current_catalog(engine)
     quarantine.sweep(engine, quarantine_root)
     size = batch_size or (CHUNK_SIZE if workers <= 1 else preparing.PARALLEL_BATCH)
     for plan in preparing.prepared(list(uris), catalog, today, size, workers):
-        report.extend(load(engine, plan, catalog, quarantine_root, run_id))
+        outcome.extend(load(engine, plan, catalog, quarantine_root, run_id))
         if progress:
             progress(len(plan))
-    return report
+    return outcome
 
 
 def current_catalog(engine: Engine) -> Catalog:
@@ -257,10 +257,10 @@ def current_catalog(engine: Engine) -> Catalog:
 
 def load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root: str,
          run_id: str | None = None,
-         finish: Callable[[Connection, IngestReport], None] | None = None) -> IngestReport:
+         finish: Callable[[Connection, IngestOutcome], None] | None = None) -> IngestOutcome:
     """Load a prepared batch in one transaction under the ingest lock, and ``finish`` in that transaction
     (what must commit with it); its rejected files' quarantine is moved into place once it committed."""
-    report = IngestReport()
+    outcome = IngestOutcome()
     loader: Loader | None = None
     try:
         with cyclic_gc_paused(), engine.begin() as conn:
@@ -269,15 +269,15 @@ def load(engine: Engine, plan: list[Planned], catalog: Catalog, quarantine_root:
             originals = receiving.originals(conn, [f for f, _ in plan])
             loader = Loader(conn, catalog, quarantine_root, originals, run_id)
             for wave in _waves(plan):
-                loader.load_wave(wave, report)
+                loader.load_wave(wave, outcome)
             if finish:
-                finish(conn, report)
+                finish(conn, outcome)
     except BaseException:
         if loader is not None:
             quarantine.discard(quarantine_root, loader.staged)
         raise
     quarantine.promote(quarantine_root, loader.staged)
-    return report
+    return outcome
 
 
 def _still_new(conn: Connection, plan: list[Planned]) -> list[Planned]:

@@ -57,7 +57,7 @@ def safe_name(name: str) -> str:
     return (stem or "file") + suffix
 
 
-def report(uri: str, sha256: str, submissions: list[ParsedSubmission]) -> dict[str, Any]:
+def verdict_document(uri: str, sha256: str, submissions: list[ParsedSubmission]) -> dict[str, Any]:
     return {"file": uri, "sha256": sha256, "submissions": [s.verdict() for s in submissions]}
 
 
@@ -72,7 +72,7 @@ def _layout(folder: str, name: str) -> tuple[str, str, str]:
 def stage(root: str, name: str, data: bytes, sha256: str,
           submissions: list[ParsedSubmission]) -> QuarantinedFile:
     """Write the file's quarantine into staging; returns where it will be once ``promote`` has run."""
-    document = json.dumps(report(name, sha256, submissions), ensure_ascii=False, indent=2)
+    document = json.dumps(verdict_document(name, sha256, submissions), ensure_ascii=False, indent=2)
     workbook = feedback.feedback_workbook(data, submissions)
     stored, report_path, feedback_path = _layout(sources.join(root, STAGING, sha256), name)
     try:

@@ -65,7 +65,7 @@ class TargetFile:
     def ok(self) -> bool:
         return not self.errors
 
-    def report(self) -> dict[str, Any]:
+    def verdict(self) -> dict[str, Any]:
         return {
             "file": self.path,
             "status": "loaded" if self.ok else "rejected",
@@ -233,12 +233,12 @@ def load(conn: Connection, target_file: TargetFile) -> int:
 def load_dropped(engine: Engine, inbox: str, run_id: str | None = None) -> list[dict[str, Any]]:
     """Load the target files dropped in ``<inbox>/targets/`` that were not loaded yet, in path order.
 
-    Each file is loaded whole or rejected whole (with a report naming each faulty row); either way it
+    Each file is loaded whole or rejected whole (with a verdict naming each faulty row); either way it
     is recorded as received so that it is not taken again until its bytes change. As for submissions
     (``pending_files``), only files listed at a version not recorded for their location are read.
     """
     received = receiving.Received(engine, sources.join(inbox, sources.TARGETS_FOLDER))
-    reports = []
+    verdicts = []
     seen_again: list[sources.FileBytes] = []
     for entry in sources.listed_target_files(inbox):
         if received.unchanged(entry):
@@ -263,6 +263,6 @@ def load_dropped(engine: Engine, inbox: str, run_id: str | None = None) -> list[
             if checked.ok:
                 load(conn, checked)
             receiving.record_file(conn, file, "targets" if checked.ok else "targets_rejected", run_id=run_id)
-        reports.append(checked.report())
+        verdicts.append(checked.verdict())
     receiving.record_versions(engine, seen_again)
-    return reports
+    return verdicts

@@ -29,7 +29,7 @@ from scorecard.vocabulary import SubmissionStatus
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from scorecard.ingest import IngestReport
+    from scorecard.ingest import IngestOutcome
     from scorecard.mail import AirflowSmtpMailer
 
 log = logging.getLogger(__name__)
@@ -120,29 +120,29 @@ def load_batches(batches: Sequence[Sequence[str]], prepared: Iterable[Mapping[st
             log.info("batch %d was loaded by an earlier attempt", batch)
             results.append(kept.result)
         else:
-            def finish(conn: Connection, report: IngestReport, batch: int = batch) -> None:
-                preparing.mark_loaded(conn, run_id, batch, _batch_result(report))
+            def finish(conn: Connection, loaded: IngestOutcome, batch: int = batch) -> None:
+                preparing.mark_loaded(conn, run_id, batch, _batch_result(loaded))
 
-            report = ingest.load(engine, kept.plan or [], catalog, quarantine_root, run_id, finish)
-            _log_verdicts(batch, report)
-            results.append(_batch_result(report))
+            outcome = ingest.load(engine, kept.plan or [], catalog, quarantine_root, run_id, finish)
+            _log_verdicts(batch, outcome)
+            results.append(_batch_result(outcome))
     return results
 
 
-def _batch_result(report: IngestReport) -> dict[str, Any]:
+def _batch_result(outcome: IngestOutcome) -> dict[str, Any]:
     """What a loaded batch gives the later tasks. Each rejection carries ``sha256``, the content it is
     about: a corrected file dropped at the same path and rejected again is another notice."""
-    return {**report.as_json(), "rejections": [r.as_json() for r in report.rejections]}
+    return {**outcome.as_json(), "rejections": [r.as_json() for r in outcome.rejections]}
 
 
-def _log_verdicts(batch: int, report: IngestReport) -> None:
-    feedback = {r.file: r.feedback_path for r in report.rejections}
-    for entry in report.entries:
+def _log_verdicts(batch: int, outcome: IngestOutcome) -> None:
+    feedback = {r.file: r.feedback_path for r in outcome.rejections}
+    for entry in outcome.entries:
         rules = ",".join(sorted({e["rule"] for e in entry["errors"]}))
         log.info("%s %s %s: %s%s%s", entry["unit_code"] or "?", entry["period"] or "?", entry["status"],
                  PurePosixPath(entry["file"]).name, f" [{rules}]" if rules else "",
                  f" feedback {feedback[entry['file']]}" if feedback.get(entry["file"]) else "")
-    log.info("batch %d: %s", batch, report.counts())
+    log.info("batch %d: %s", batch, outcome.counts())
 
 
 def _submissions(results: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -205,10 +205,10 @@ def load_targets(inbox: str | None, run_id: str | None = None) -> list[dict[str,
     """Load the target files dropped in ``<inbox>/targets/`` (each whole or rejected whole)."""
     from scorecard import targets
 
-    reports = targets.load_dropped(warehouse_engine(), inbox_location(inbox), run_id)
-    for report in reports:
-        log.info("target file %s: %s, %s targets", report["file"], report["status"], report["targets"])
-    return reports
+    verdicts = targets.load_dropped(warehouse_engine(), inbox_location(inbox), run_id)
+    for verdict in verdicts:
+        log.info("target file %s: %s, %s targets", verdict["file"], verdict["status"], verdict["targets"])
+    return verdicts
 
 
 # --- snapshots -----------------------------------------------------------------------------------------

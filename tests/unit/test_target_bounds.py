@@ -85,7 +85,7 @@ def _check(tmp_path: Path, form: str, row: tuple, cat: Catalog) -> targets.Targe
 
 def _rejected_at_row_4(checked: targets.TargetFile) -> None:
     assert not checked.ok
-    assert checked.report()["status"] == "rejected" and checked.report()["targets"] == 0
+    assert checked.verdict()["status"] == "rejected" and checked.verdict()["targets"] == 0
     assert [e["row"] for e in checked.errors] == [4]
     assert all(" / " in e["message"] for e in checked.errors)
 
