@@ -92,7 +92,7 @@ def logged_in(client: TestClient, token: str) -> TestClient:
 class Site:
     engine: sa.Engine
     inbox: Path
-    ingested: ingest.IngestReport
+    ingested: ingest.IngestOutcome
 
 
 def _late_correction(catalog, folder: Path) -> Path:
