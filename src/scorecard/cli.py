@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from scorecard import faults
-from scorecard.console import checked_period, emit, fail, open_warehouse, say
+from scorecard.console import checked_period, emit, fail, open_warehouse, print_verdict, say
 
 
 class _Commands(TyperGroup):
@@ -142,6 +142,8 @@ def validate(
     file: Annotated[Path, typer.Argument(help="A submission workbook (.xlsx) or CSV file.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the text output: zh (default) or en. "
+                                                     "The JSON's messages stay in both.")] = "zh",
 ) -> None:
     """Give the verdict the pipeline would give FILE, loading nothing.
 
@@ -149,10 +151,12 @@ def validate(
     SCORECARD_VALIDATOR_URL and no --db, the scorecard app on the Airflow API server answers at once, as its
     pipeline would (its warehouse's catalog and history), rather than starting the checks here.
     """
-    from scorecard import parsing
+    from scorecard import labels, parsing
 
+    if lang not in labels.LANGUAGES:
+        fail(f"--lang 只能是 zh 或 en / --lang must be zh or en, not {lang!r}", as_json)
     if not file.is_file():
-        fail(f"{file}: no such file", as_json)
+        fail(f"{file}: {labels.NO_SUCH_FILE.said_in(lang)}", as_json)
     validator = os.environ.get("SCORECARD_VALIDATOR_URL")
     # A file over the size limit is answered here, unread and without Great Expectations: why upload it?
     if validator and db is None and file.stat().st_size <= parsing.max_file_bytes():
@@ -165,7 +169,7 @@ def validate(
         emit(document)
     else:
         for verdict in document.get("submissions", [document]):
-            _print_verdict(verdict)
+            print_verdict(verdict, lang)
 
 
 def _validate_here(file: Path, db: str | None, as_json: bool) -> dict[str, Any]:
@@ -224,9 +228,14 @@ def template(
                                                           "(default ./<unit>_<period>.xlsx).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the text output: zh (default) "
+                                                     "or en.")] = "zh",
 ) -> None:
     """Write the blank submission form of one unit for one month."""
-    from scorecard import forms, warehouse
+    from scorecard import forms, labels, warehouse
+
+    if lang not in labels.LANGUAGES:
+        fail(f"--lang 只能是 zh 或 en / --lang must be zh or en, not {lang!r}", as_json)
     month = checked_period(period, as_json)
     eng = open_warehouse(db, as_json)
     with eng.connect() as conn:
@@ -239,8 +248,10 @@ def template(
     if as_json:
         emit({"file": str(path), "unit_code": unit, "period": month,
               "indicators": [i.code for i in indicators]})
-    else:
+    elif lang == "en":
         say(f"{path}: blank form for {unit}, {month}, {len(indicators)} indicators")
+    else:
+        say(f"{path}：{unit} {month} 空白填报表，共 {len(indicators)} 个指标")
 
 
 @app.command("snapshot")

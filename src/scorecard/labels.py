@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from scorecard.vocabulary import CITY, Status, UnitType
+from scorecard.vocabulary import CITY, Rule, Severity, Status, UnitType
 
 if TYPE_CHECKING:
     from scorecard.catalog import Catalog
@@ -103,3 +103,93 @@ def named(row: Row, catalog: Catalog, lang: str = "zh") -> dict[str, Any]:
             "indicator_name": indicator_name(catalog, row.indicator_code, lang),
             "measure_unit": indicator.measure_unit if indicator else "",
             "status_label": status(row.status, lang)}
+
+SEVERITIES: Mapping[Severity, Words] = {
+    Severity.ERROR: Words("错误（须修改）", "error (must fix)"),
+    Severity.WARNING: Words("提示（可不改）", "warning (no fix needed)"),
+}
+"""How bad a problem of contract §3 is, in the words of the feedback workbook and ``scorecard validate``."""
+
+RULE_HINTS: Mapping[Rule, str] = {
+    Rule.UNREADABLE_FILE: "文件无法读取：请确认是未加密的 .xlsx 或 CSV 文件，且未损坏、未超过大小限制。",
+    Rule.MISSING_METADATA: "缺少单位代码、报告期或指标表头：请按模板填写表头区和“指标代码/数值”表头。",
+    Rule.UNKNOWN_UNIT: "单位代码不在单位目录中：请使用下发的单位代码。",
+    Rule.BAD_PERIOD: "报告期无法识别：请写成 2026-09 或 2026年9月。",
+    Rule.FUTURE_PERIOD: "报告期晚于当前月份：请检查报告期。",
+    Rule.UNKNOWN_INDICATOR: "指标代码不在指标目录中：请使用模板中的指标代码；模板中没有的指标请删除该行。",
+    Rule.NOT_APPLICABLE: "该指标不适用于本单位类型：请删除该行的数值。",
+    Rule.DUPLICATE_INDICATOR: "同一指标填报了多次：每个指标只保留一行。",
+    Rule.NOT_A_NUMBER: "数值不是数字：请只填写数字（可带千分位逗号）。",
+    Rule.FORMULA_WITHOUT_VALUE: "公式单元格没有计算结果：请在 Excel 中重新计算并保存，或改填数值。",
+    Rule.UNIT_MISMATCH: "计量单位与目录不一致且无法换算：请按目录规定的计量单位填报。",
+    Rule.MISSING_VALUE: "必报指标缺失或未填数值：请补充填报。",
+    Rule.NEGATIVE_VALUE: "数值为负：请核实。",
+    Rule.OUT_OF_RANGE: "数值超出合理范围：请核实是否填错单位或数位。",
+    Rule.ZERO_DENOMINATOR: "比率指标的分母为 0 或缺失：请填写分母。",
+    Rule.NUMERATOR_EXCEEDS_DENOMINATOR: "比率指标的分子大于分母：请核实。",
+    Rule.CUMULATIVE_DECREASE: "本年累计数小于此前月份已报的累计数（或大于以后月份）：请核实累计口径。",
+    Rule.LARGE_CHANGE: "期末数较上月变动超过 50%：请核实（仅提示）。",
+    Rule.LATE_SUBMISSION: "该月快照已生成后才收到本报表（仅提示）。",
+}
+"""How to fix a problem of each rule, in Chinese (the rejection email's and the feedback's hint)."""
+
+RULE_HINTS_EN: Mapping[Rule, str] = {
+    Rule.UNREADABLE_FILE: "The file cannot be read: send an unencrypted, undamaged .xlsx or CSV file within "
+                          "the size limit.",
+    Rule.MISSING_METADATA: "Unit code, period or the table header is missing: fill in the header block and "
+                           "the 指标代码/数值 header as in the template.",
+    Rule.UNKNOWN_UNIT: "The unit code is not in the unit catalog: use the code you were given.",
+    Rule.BAD_PERIOD: "The period cannot be read: write it as 2026-09 or 2026年9月.",
+    Rule.FUTURE_PERIOD: "The period is after the current month: check the period.",
+    Rule.UNKNOWN_INDICATOR: "The indicator code is not in the catalog: use the codes of the template, and "
+                            "delete the rows of indicators the template does not have.",
+    Rule.NOT_APPLICABLE: "The indicator does not apply to your unit type: clear the figures of that row.",
+    Rule.DUPLICATE_INDICATOR: "The same indicator is reported more than once: keep one row per indicator.",
+    Rule.NOT_A_NUMBER: "The figure is not a number: write digits only (thousands commas allowed).",
+    Rule.FORMULA_WITHOUT_VALUE: "The formula has no computed result: recalculate and save in Excel, or type "
+                                "the number.",
+    Rule.UNIT_MISMATCH: "The measure unit differs from the catalog and cannot be converted: report in the "
+                        "catalog's unit.",
+    Rule.MISSING_VALUE: "A required indicator is missing or empty: fill in its figure.",
+    Rule.NEGATIVE_VALUE: "The figure is negative: check it.",
+    Rule.OUT_OF_RANGE: "The figure is outside the plausible range: check the unit and the digits.",
+    Rule.ZERO_DENOMINATOR: "The ratio's denominator is 0 or missing: fill in the denominator.",
+    Rule.NUMERATOR_EXCEEDS_DENOMINATOR: "The ratio's numerator exceeds its denominator: check both.",
+    Rule.CUMULATIVE_DECREASE: "The year-to-date figure is below an earlier month's (or above a later "
+                              "month's): check that it is cumulative from January.",
+    Rule.LARGE_CHANGE: "The end-of-period figure changed by more than 50 % from last month: check it "
+                       "(warning only).",
+    Rule.LATE_SUBMISSION: "The month's snapshot was taken before this report arrived (warning only).",
+}
+"""How to fix a problem of each rule, in English."""
+
+
+def hint(rule: Rule, lang: str = "zh") -> str:
+    """How to fix a problem of ``rule``."""
+    return (RULE_HINTS_EN if lang == "en" else RULE_HINTS)[rule]
+
+
+GAP_TO_EXPECTED = Words(f"与序时进度的差距（{POINTS.zh}）", f"gap to expected progress ({POINTS.en})")
+"""The axis of the alert digest's chart."""
+ALERT_CHART_TITLE = Words(f"{STATUSES[Status.BEHIND].zh}（黄）与{STATUSES[Status.LAGGING].zh}（红）",
+                          f"{STATUSES[Status.BEHIND].en} (amber) and {STATUSES[Status.LAGGING].en} (red)")
+NO_CHANGE = Words("无变化", "no change")
+"""A snapshot version whose rows equal the previous version's."""
+
+
+def rank_of(rank: int | None, ranked: int | None) -> str:
+    """A rank with its denominator: ``3/9`` (``—`` when there is none)."""
+    if rank is None:
+        return "—"
+    return f"{rank}/{ranked}" if ranked else str(rank)
+
+VERDICTS: Mapping[str, Words] = {
+    "accepted": Words("通过", "accepted"),
+    "rejected": Words("未通过（退回）", "rejected"),
+    "duplicate": Words("重复文件", "duplicate"),
+}
+"""A submission's status as ``scorecard validate`` says it."""
+
+HOW_TO_FIX = Words("修改方法", "how to fix")
+NO_SUCH_FILE = Words("文件不存在", "no such file")
+LANGUAGES = ("zh", "en")

@@ -89,12 +89,38 @@ def test_ingest_json_answer_and_database_from_environment(catalog, tmp_path: Pat
     assert (tmp_path / "wh.db").exists()
 
 
-def test_missing_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
-    result = scorecard("validate", str(tmp_path / "absent.xlsx"), "--json")
+@pytest.mark.parametrize(("lang", "words"), [([], "文件不存在"), (["--lang", "en"], "no such file")])
+def test_missing_file_is_a_clear_error_not_a_traceback(tmp_path: Path, lang: list[str], words: str) -> None:
+    result = scorecard("validate", str(tmp_path / "absent.xlsx"), "--json", *lang)
 
     assert result.exit_code == 2
-    assert json.loads(result.stdout) == {"error": f"{tmp_path / 'absent.xlsx'}: no such file"}
+    assert json.loads(result.stdout) == {"error": f"{tmp_path / 'absent.xlsx'}: {words}"}
     assert "Traceback" not in result.stderr
+
+
+def test_validate_speaks_chinese_unless_asked_for_english(catalog, tmp_path: Path) -> None:
+    """Text output in the clerk's language, with how to fix each problem; the JSON is the same in both."""
+    rows = complete_rows(catalog, "C02", 3)
+    rows[0]["value"] = -1
+    file = write_workbook(tmp_path / "c02.xlsx", "C02", "2026-03", rows)
+    env = {"SCORECARD_DATA_DIR": str(tmp_path)}
+
+    zh = scorecard("validate", str(file), env=env)
+    en = scorecard("validate", str(file), "--lang", "en", env=env)
+
+    assert zh.exit_code == en.exit_code == 0
+    assert "未通过" in zh.stderr and "错误" in zh.stderr and "单元格 C5" in zh.stderr
+    assert "修改方法: 数值为负" in zh.stderr and "rejected" not in zh.stderr and "cell C5" not in zh.stderr
+    assert "rejected" in en.stderr and "error" in en.stderr and "未通过" not in en.stderr
+    assert "how to fix: The figure is negative" in en.stderr
+    assert (json.loads(scorecard("validate", str(file), "--json", env=env).stdout)
+            == json.loads(scorecard("validate", str(file), "--json", "--lang", "en", env=env).stdout))
+
+
+def test_validate_refuses_an_unknown_language(tmp_path: Path) -> None:
+    result = scorecard("validate", str(tmp_path / "x.xlsx"), "--lang", "fr", "--json")
+
+    assert result.exit_code == 2 and "--lang" in json.loads(result.stdout)["error"]
 
 
 def _no_columns(folder: Path) -> Path:

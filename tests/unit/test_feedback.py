@@ -23,10 +23,12 @@ from support.submission_files import (
     xlsx,
 )
 
-from scorecard import feedback
+from scorecard import feedback, forms
 from scorecard.catalog import Catalog
-from scorecard.model import ParsedSubmission
+from scorecard.labels import RULE_HINTS, RULE_HINTS_EN
+from scorecard.model import ParsedSubmission, Problem
 from scorecard.parsing import parse_file
+from scorecard.vocabulary import Rule
 
 PAYLOADS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", '=HYPERLINK("http://x","y")']
 FORMULA = re.compile(rb"<f[\s>/]")
@@ -193,7 +195,7 @@ def test_workbook_cells_are_marked_and_problems_listed_first(catalog) -> None:
     assert "不是数字" in text and "is not a number" in text
     rows = [[c.value for c in row] for row in opened[feedback.PROBLEMS_SHEET].iter_rows()]
     assert rows[0] == feedback.HEADER
-    assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
+    assert [(r[0], r[1], r[2], r[8]) for r in rows[1:]] == [
         (sub.unit_code, sub.period, str(p.rule), p.cell) for p in sub.problems]
 
 
@@ -212,6 +214,98 @@ def test_csv_lines_are_marked_on_their_own_line(catalog) -> None:
     assert data["A2"].fill.fill_type is None and data["A2"].comment is None
     assert "[not_a_number]" in comment(data["A4"])
     assert data.max_row == len(records) + 2
+
+
+# --- what a clerk needs to fix it in one pass ------------------------------------------------------------
+
+
+def problem_rows(book: bytes) -> list[dict[str, object]]:
+    """The problems sheet's rows as {heading: cell}."""
+    sheet = load_workbook(io.BytesIO(book))[feedback.PROBLEMS_SHEET]
+    rows = list(sheet.iter_rows())
+    return [{h: c for h, c in zip(feedback.HEADER, row, strict=False)} for row in rows[1:]]
+
+
+def test_each_problem_says_severity_where_what_and_how_to_fix(catalog) -> None:
+    sheet = grid(catalog)
+    code = flow_code(catalog)
+    set_cell(sheet, code, VALUE, "many")
+    ref = f"C{excel_row(sheet, code)}"
+    book, [sub] = build("c.xlsx", xlsx(sheet), catalog)
+    [row] = problem_rows(book)
+    severity, location, indicator, message, fix = (row[h] for h in feedback.HEADER[3:8])
+    assert severity.value.startswith("错误") and "error" in severity.value
+    assert severity.fill.start_color.rgb.endswith(feedback.HIGHLIGHT)
+    assert ref in location.value and location.hyperlink.location == f"'填报表'!{ref}"
+    assert indicator.value == code
+    assert "不是数字" in message.value and "is not a number" in message.value
+    assert fix.value == f"{RULE_HINTS[Rule.NOT_A_NUMBER]}\n{RULE_HINTS_EN[Rule.NOT_A_NUMBER]}"
+    assert RULE_HINTS[Rule.NOT_A_NUMBER] in comment(load_workbook(io.BytesIO(book))["填报表"][ref])
+
+
+def test_a_warning_reads_as_a_warning(catalog) -> None:
+    sub = ParsedSubmission("c.csv", "csv", "C03", "2026-09", problems=[
+        Problem(Rule.NOT_A_NUMBER, "错", "wrong", line=2, indicator_code="HTE_APPLY"),
+        Problem(Rule.LARGE_CHANGE, "变动大", "large change", line=2, indicator_code="HTE_APPLY")])
+    book = feedback.feedback_workbook(csv_bytes(csv_records(catalog)), [sub])
+    assert book is not None
+    error, warning = problem_rows(book)
+    severity = warning["严重程度 severity"]
+    assert severity.value.startswith("提示") and "warning" in severity.value
+    assert severity.fill.start_color.rgb.endswith(feedback.WARNING_FILL)
+    assert error["位置 location"].hyperlink.location == f"'{feedback.DATA_SHEET}'!A2"
+
+
+def test_a_missing_indicator_gets_a_row_to_fill(catalog) -> None:
+    """The marked copy gains a row for the indicator, its figure marked; filled in, the copy is accepted."""
+    from support.submission_files import filled_rows
+
+    code = flow_code(catalog)
+    rows = filled_rows(catalog, "C03", skip=[code])
+    sheet = grid(catalog, rows=rows)
+    book, [sub] = build("c.xlsx", xlsx(sheet), catalog)
+    assert [(str(p.rule), p.cell) for p in sub.problems] == [("missing_value", None)]
+    added = len(sheet) + 1
+    [row] = problem_rows(book)
+    assert row["位置 location"].hyperlink.location == f"'填报表'!C{added}"
+    copy = load_workbook(io.BytesIO(book))
+    table = copy["填报表"]
+    assert table[f"A{added}"].value == code and "[missing_value]" in comment(table[f"C{added}"])
+    table[f"C{added}"] = 7
+    out = io.BytesIO()
+    copy.save(out)
+    [fixed] = parse("c.xlsx", out.getvalue(), catalog)
+    assert fixed.problems == []
+
+
+def test_csv_figures_are_numbers_and_a_missing_indicator_gets_a_line(catalog) -> None:
+    records = csv_records(catalog)
+    code = records[-1][2]
+    records = records[:-1]
+    book, [sub] = build("c.csv", csv_bytes(records), catalog)
+    assert [str(p.rule) for p in sub.problems] == ["missing_value"]
+    data = load_workbook(io.BytesIO(book))[feedback.DATA_SHEET]
+    figures = [data.cell(n, CSV_VALUE + 1).value for n in range(2, len(records) + 2)]
+    assert all(isinstance(v, int | float) or v is None for v in figures) and any(figures)
+    assert data.cell(1, CSV_VALUE + 1).value == "value"
+    added = len(records) + 2
+    assert [data.cell(added, c).value for c in (1, 2, 3)] == ["C03", "2026-09", code]
+    assert "[missing_value]" in comment(data[f"A{added}"])
+    [row] = problem_rows(book)
+    assert row["位置 location"].hyperlink.location == f"'{feedback.DATA_SHEET}'!A{added}"
+
+
+def test_the_template_keeps_its_validation_and_protection(catalog, tmp_path) -> None:
+    path = forms.write_template(catalog, "C03", "2026-09", tmp_path / "form.xlsx")
+    filled = load_workbook(path)
+    filled[forms.SHEET][f"D{forms.HEADER_ROW + 1}"] = "many"
+    filled.save(path)
+    book, _ = build("form.xlsx", path.read_bytes(), catalog)
+    sheet = load_workbook(io.BytesIO(book))[forms.SHEET]
+    assert sheet.protection.sheet
+    [rule] = sheet.data_validations.dataValidation
+    assert (rule.type, rule.formula1) == ("decimal", "0")
+    assert not sheet[f"D{forms.HEADER_ROW + 1}"].protection.locked
 
 
 def test_a_damaged_workbook_gives_no_feedback(catalog) -> None:

@@ -82,6 +82,41 @@ def test_template_layout(tmp_path: Path, catalog) -> None:
     assert "分子" in sheet[f"D{by_code['ST_SPEND_SHARE']}"].comment.text
 
 
+BASIS = {"flow": "本年累计", "stock": "期末数", "ratio": "分子、分母"}
+
+
+@pytest.mark.parametrize("unit", ["C03", "P02"])
+def test_each_row_says_what_figure_it_wants(tmp_path: Path, catalog, unit: str) -> None:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(forms.write_template(catalog, unit, "2026-10", tmp_path / "f.xlsx"))[forms.SHEET]
+    assert sheet.cell(forms.HEADER_ROW, 10).value.startswith("填报口径")
+    rows = range(forms.HEADER_ROW + 1, sheet.max_row + 1)
+    basis = {sheet[f"A{r}"].value: sheet[f"J{r}"].value for r in rows}
+    assert basis and all(BASIS[catalog.indicators[code].kind] in text for code, text in basis.items())
+
+
+def test_only_the_cells_to_fill_are_unlocked(tmp_path: Path, catalog) -> None:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(forms.write_template(catalog, "C03", "2026-10", tmp_path / "f.xlsx"))[forms.SHEET]
+    assert sheet.protection.sheet and not sheet.protection.password
+    first = forms.HEADER_ROW + 1
+    unlocked = {c.coordinate for row in sheet.iter_rows() for c in row if not c.protection.locked}
+    assert {"B2", "B3", "B4", f"D{first}", f"E{first}", f"F{first}", f"G{first}"} <= unlocked
+    assert not unlocked & {"A1", "B1", f"A{first}", f"B{first}", f"C{first}", f"H{first}", f"J{first}"}
+
+
+def test_rows_follow_the_form_not_the_code_order(tmp_path: Path, catalog) -> None:
+    """The warehouse hands the catalog back sorted by code: the form keeps the catalog file's order."""
+    import dataclasses
+
+    by_code = dataclasses.replace(catalog, indicators=dict(sorted(catalog.indicators.items())))
+    form = [i.code for i in catalog.applicable(catalog.units["C03"])]
+    assert [i.code for i in forms.template_indicators(by_code, "C03")] == form
+    assert form != sorted(form)
+
+
 @pytest.mark.parametrize(
     ("unit", "period", "message"),
     [
@@ -116,9 +151,22 @@ def test_template_command(tmp_path: Path, sqlite_url: str, catalog, monkeypatch)
         "period": "2026-09",
         "indicators": answer["indicators"],
     }
-    assert sorted(answer["indicators"]) == sorted(applicable)
+    assert answer["indicators"] == applicable, "the form's order, not the warehouse's (by code)"
     [sub] = parse_file(answer["file"], (tmp_path / answer["file"]).read_bytes(), catalog, TODAY)
     assert (sub.unit_code, sub.period) == ("P01", "2026-09")
+
+
+@pytest.mark.parametrize(("lang", "words"), [([], "空白填报表"), (["--lang", "en"], "blank form for C03")])
+def test_template_command_speaks_chinese_unless_asked(tmp_path: Path, sqlite_url: str, lang: list[str],
+                                                      words: str) -> None:
+    from typer.testing import CliRunner
+
+    from scorecard.cli import app
+
+    result = CliRunner().invoke(app, ["template", "--unit", "C03", "--period", "2026-09", "--out",
+                                      str(tmp_path / "t.xlsx"), "--db", sqlite_url, *lang])
+    assert result.exit_code == 0, result.output
+    assert words in result.stderr
 
 
 @pytest.mark.parametrize(

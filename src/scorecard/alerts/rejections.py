@@ -3,9 +3,11 @@ unit's contact (the data team when the unit has none) once per file, with its fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,30 +15,17 @@ from sqlalchemy.engine import Engine
 
 from scorecard import mail, warehouse
 from scorecard.alerts import sending
+from scorecard.labels import RULE_HINTS
 from scorecard.model import Rejection
 from scorecard.vocabulary import AlertKind, Rule
 
-RULE_HINTS: Mapping[Rule, str] = {
-    Rule.UNREADABLE_FILE: "文件无法读取：请确认是未加密的 .xlsx 或 CSV 文件，且未损坏、未超过大小限制。",
-    Rule.MISSING_METADATA: "缺少单位代码、报告期或指标表头：请按模板填写表头区和“指标代码/数值”表头。",
-    Rule.UNKNOWN_UNIT: "单位代码不在单位目录中：请使用下发的单位代码。",
-    Rule.BAD_PERIOD: "报告期无法识别：请写成 2026-09 或 2026年9月。",
-    Rule.FUTURE_PERIOD: "报告期晚于当前月份：请检查报告期。",
-    Rule.UNKNOWN_INDICATOR: "指标代码不在指标目录中：请使用模板中的指标代码。",
-    Rule.NOT_APPLICABLE: "该指标不适用于本单位类型：请删除该行的数值。",
-    Rule.DUPLICATE_INDICATOR: "同一指标填报了多次：每个指标只保留一行。",
-    Rule.NOT_A_NUMBER: "数值不是数字：请只填写数字（可带千分位逗号）。",
-    Rule.FORMULA_WITHOUT_VALUE: "公式单元格没有计算结果：请在 Excel 中重新计算并保存，或改填数值。",
-    Rule.UNIT_MISMATCH: "计量单位与目录不一致且无法换算：请按目录规定的计量单位填报。",
-    Rule.MISSING_VALUE: "必报指标缺失或未填数值：请补充填报。",
-    Rule.NEGATIVE_VALUE: "数值为负：请核实。",
-    Rule.OUT_OF_RANGE: "数值超出合理范围：请核实是否填错单位或数位。",
-    Rule.ZERO_DENOMINATOR: "比率指标的分母为 0 或缺失：请填写分母。",
-    Rule.NUMERATOR_EXCEEDS_DENOMINATOR: "比率指标的分子大于分母：请核实。",
-    Rule.CUMULATIVE_DECREASE: "本年累计数小于此前月份已报的累计数（或大于以后月份）：请核实累计口径。",
-    Rule.LARGE_CHANGE: "期末数较上月变动超过 50%：请核实（仅提示）。",
-    Rule.LATE_SUBMISSION: "该月快照已生成后才收到本报表（仅提示）。",
-}
+_LOCATION_PREFIX = re.compile(
+    r"^(?:\s*(?:单元格\s*[A-Z]+\d+|第\s*\d+\s*行|cell\s+[A-Z]+\d+|line\s+\d+)\s*[：:]\s*)+", re.IGNORECASE)
+
+
+def _without_location(message: str) -> str:
+    """``message`` without the cell or line it starts with in each language (the notice shows it once)."""
+    return " / ".join(_LOCATION_PREFIX.sub("", part) for part in message.split(" / "))
 
 
 def explain(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -50,60 +39,117 @@ def explain(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         where = (f"单元格 {error['cell']}" if error.get("cell") else
                  f"第 {error['line']} 行" if error.get("line") else "")
         hint = RULE_HINTS.get(Rule(rule)) if rule in Rule._value2member_map_ else None
+        if hint and "：" in hint:  # the hint's first half names the problem, which the message says already
+            hint = hint.split("：", 1)[1]
+        text = str(message or "")
         explained.append({"rule": rule, "where": where, "indicator_code": error.get("indicator_code") or "",
-                          "message": str(message or ""), "hint": hint or ""})
+                          "message": _without_location(text) if where else text, "hint": hint or ""})
     return explained
 
 
-def _notice(rejection: Rejection, recipient: str, unit_name: str | None) -> EmailMessage:
-    feedback = rejection.feedback_path
-    attachment = mail.Attachment.from_path(feedback) if feedback and Path(feedback).is_file() else None
-    subject = (f"{sending.SUBJECT_PREFIX}{unit_name or rejection.unit_code or '未知单位'} "
-               f"{rejection.period or ''} 报送文件未通过校验：{rejection.file_name}")
-    text, html = mail.render("rejected", rejection=rejection, unit_name=unit_name,
-                             errors=explain(rejection.errors), feedback=attachment)
-    return mail.compose(sender=sending.mail_settings().sender, to=[recipient], subject=subject, text=text,
-                        html=html, attachments=[attachment] if attachment else [])
+def _deadline(period: str | None) -> date | None:
+    from scorecard.alerts.reminders import deadline
+
+    try:
+        return deadline(period) if period else None
+    except ValueError:
+        return None
+
+
+def _notice(rejections: Sequence[Rejection], recipient: str, unit_name: str | None) -> EmailMessage:
+    """One message for the rejected files of one unit: each file's errors, and each feedback workbook."""
+    files, attachments = [], []
+    for rejection in rejections:
+        feedback = rejection.feedback_path
+        attachment = mail.Attachment.from_location(feedback) if feedback else None
+        if attachment:
+            attachments.append(attachment)
+        files.append({"rejection": rejection, "errors": explain(rejection.errors), "feedback": attachment,
+                      "feedback_missing": bool(feedback) and attachment is None})
+    first = rejections[0]
+    who = unit_name or first.unit_code or "未知单位"
+    periods = sorted({r.period for r in rejections if r.period})
+    if len(rejections) == 1:
+        subject = f"{sending.SUBJECT_PREFIX}{who} {first.period or ''} 报送文件未通过校验：{first.file_name}"
+    else:
+        subject = (f"{sending.SUBJECT_PREFIX}{who} {'、'.join(periods)} 报送文件未通过校验"
+                   f"（{len(rejections)} 个文件）")
+    return sending.compose("rejected", [recipient], subject, _deadline(periods[0] if periods else None),
+                           attachments=attachments, unit_name=unit_name,
+                           unit_code=first.unit_code, files=files, periods=periods)
+
+
+OUTCOMES = {sending.SENT: "sent", sending.FAILED: "failed", sending.SKIPPED: "already_sent"}
+
+
+def _outcome(results: Iterable[str]) -> str:
+    """A rejection's outcome over its recipients: failed if any failed, else sent if any was sent."""
+    found = {OUTCOMES[r] for r in results}
+    return next((o for o in ("failed", "sent") if o in found), "already_sent")
+
+
+def _entry(rejection: Rejection, recipient: str, ref: str) -> dict[str, Any]:
+    return sending.entry(AlertKind.REJECTED, rejection.period or "", recipient, rejection.unit_code or "",
+                         status="rejected", ref=ref, detail=rejection.as_json())
+
+
+def notify_rejections(engine: Engine, mailer: mail.Mailer, rejections: Sequence[Rejection]) -> list[str]:
+    """Send each unit's contact (the team when the unit has none) one message with the errors of all its
+    files rejected in this run; each file's notice is sent once per file content (its SHA-256) and
+    recipient. Returns, per rejection, ``sent``, ``already_sent`` or ``failed`` (then
+    ``retry_rejections`` sends it later).
+    """
+    periods = sorted({r.period or "" for r in rejections})
+    with engine.connect() as conn:
+        units = warehouse.read_catalog(conn).units if rejections else {}
+        log_rows = [row for period in periods for row in sending.logged(conn, AlertKind.REJECTED, period)]
+    sent = {(r["period"], r["recipient"], r["ref"]) for r in log_rows if r["state"] == "sent"}
+    team = sending.mail_settings().team
+    groups: dict[tuple[str, str], list[tuple[int, Rejection, str]]] = defaultdict(list)
+    for index, rejection in enumerate(rejections):
+        unit = units.get(rejection.unit_code or "")
+        address = sending.contact(unit.contact_email) if unit else None
+        ref = sending.log_ref(rejection.sha256 or rejection.file_name)
+        for recipient in [address] if address else team:
+            if (rejection.period or "", recipient, ref) not in sent:
+                groups[recipient, rejection.unit_code or ""].append((index, rejection, ref))
+    outgoing, members = [], []
+    for (recipient, unit_code), items in groups.items():
+        unit = units.get(unit_code)
+        message = _notice([r for _, r, _ in items], recipient, unit.name_zh if unit else None)
+        outgoing.append(sending.Outgoing(message, [_entry(r, recipient, ref) for _, r, ref in items]))
+        members.append([index for index, _, _ in items])
+    results: dict[int, list[str]] = defaultdict(list)
+    for indexes, result in zip(members, sending.deliver_all(engine, mailer, outgoing), strict=True):
+        for index in indexes:
+            results[index].append(result)
+    return [_outcome(results[index]) for index in range(len(rejections))]
 
 
 def notify_rejection(engine: Engine, mailer: mail.Mailer, rejection: Rejection) -> str:
-    """Send the unit's contact (the team when the unit has none) the errors of a rejected file, once per
-    file content (its SHA-256). Returns ``sent``, ``already_sent`` or ``failed`` (then
-    ``retry_rejections`` sends it later).
-    """
-    unit_code, period = rejection.unit_code, rejection.period
-    with engine.connect() as conn:
-        unit = warehouse.read_catalog(conn).units.get(unit_code or "")
-        log_rows = sending.logged(conn, AlertKind.REJECTED, period or "")
-    address = sending.contact(unit.contact_email) if unit else None
-    targets = [address] if address else sending.mail_settings().team
-    detail = rejection.as_json()
-    ref = sending.log_ref(rejection.sha256 or rejection.file_name)
-    sent = {r["recipient"] for r in log_rows if r["ref"] == ref and r["state"] == "sent"}
-    outcome = "already_sent"
-    for recipient in targets:
-        if recipient in sent:
-            continue
-        message = _notice(rejection, recipient, unit.name_zh if unit else None)
-        entries = [sending.entry(AlertKind.REJECTED, period or "", recipient, unit_code or "",
-                                 status="rejected", ref=ref, detail=detail)]
-        [sent_now] = sending.deliver_all(engine, mailer, [sending.Outgoing(message, entries)])
-        outcome = {sending.SENT: "sent", sending.FAILED: "failed", sending.SKIPPED: "already_sent"}[sent_now]
+    """``notify_rejections`` of one rejected file: ``sent``, ``already_sent`` or ``failed``."""
+    [outcome] = notify_rejections(engine, mailer, [rejection])
     return outcome
 
 
 def retry_rejections(engine: Engine, mailer: mail.Mailer) -> int:
-    """Resend the rejection notices whose send failed; the number delivered now."""
+    """Resend the rejection notices whose send failed, one message per recipient and unit; the number of
+    notices (one per file and recipient) delivered now."""
     query = warehouse.sql("select_pending_alert_log").columns(detail=sa.JSON)
     with engine.connect() as conn:
         pending = [dict(r._mapping) for r in conn.execute(query, {"kind": str(AlertKind.REJECTED)})]
         units = warehouse.read_catalog(conn).units if pending else {}
-    outgoing = []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in pending:
-        unit = units.get(row["unit_code"])
-        rejection = Rejection.from_json(row["detail"])
-        message = _notice(rejection, row["recipient"], unit.name_zh if unit else None)
-        entries = [sending.entry(AlertKind.REJECTED, row["period"], row["recipient"], row["unit_code"],
-                                 status="rejected", ref=row["ref"], detail=row["detail"])]
+        groups[row["recipient"], row["unit_code"]].append(row)
+    outgoing = []
+    for (recipient, unit_code), rows in groups.items():
+        unit = units.get(unit_code)
+        message = _notice([Rejection.from_json(r["detail"]) for r in rows], recipient,
+                          unit.name_zh if unit else None)
+        entries = [sending.entry(AlertKind.REJECTED, r["period"], recipient, unit_code, status="rejected",
+                                 ref=r["ref"], detail=r["detail"]) for r in rows]
         outgoing.append(sending.Outgoing(message, entries))
-    return sending.deliver_all(engine, mailer, outgoing).count(sending.SENT)
+    results = sending.deliver_all(engine, mailer, outgoing)
+    return sum(len(item.entries) for item, result in zip(outgoing, results, strict=True)
+               if result == sending.SENT)
