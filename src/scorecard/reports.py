@@ -1,8 +1,12 @@
 """The monthly bulletin of a snapshot: an Excel workbook and an HTML page, in Chinese or English.
 
-Both show the city table of every indicator (actual, target, completion, 序时进度, gap, status,
-forecast), one ranking per indicator across units, the units that have not reported, and two charts:
-the city's completion against the expected rate per indicator, and its completion month by month.
+The page is what a leader reads in a minute: a headline box (the city's indicators per status, the
+units missing, the biggest move since last month), a unit × indicator heat map, the city table worst
+first (with the change since last month), what changed since the previous version, the units that have
+not reported, and two charts: the city's completion against 序时进度 per indicator, and small multiples of
+its completion month by month. The workbook holds the city table, one ranking per indicator, the units
+missing and the charts, with number formats per measure unit and a print set-up. How figures are shown
+and ordered is ``bulletin``'s.
 Charts use the CJK font the mplfonts package ships (or the machine's); without one they are drawn in
 English.
 """
@@ -19,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from scorecard import config, labels, snapshots
+from scorecard import bulletin, config, labels, snapshots
 from scorecard.catalog import Catalog
 from scorecard.faults import StorageUnavailable
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
-from scorecard.xlsx import append_row
+from scorecard.xlsx import append_row, print_setup
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -35,11 +39,16 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanY
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
 COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
            "no_data": "D9D9D9", "no_target": "F2F2F2"}
+"""The workbook's status fills (and the scorecard pages')."""
+STRONG = {"achieved": "#1a7f37", "on_track": "#8cc265", "behind": "#f2b705", "lagging": "#d1242f",
+          "no_data": "#9e9e9e", "no_target": "#d0d0d0"}
+"""The status colours of the page's heat map and of the charts: strong enough to tell apart at a glance."""
+EXPECTED_COLOUR = "#1f4e79"
 COLUMNS = {
     "city": ("indicator_code", "indicator_name", "measure_unit", "actual", "target", "completion_rate",
-             "expected_rate", "gap", "status", "forecast"),
+             "expected_rate", "gap_points", "status", "forecast"),
     "ranking": ("rank", "unit_code", "unit_name", "actual", "target", "completion_rate", "expected_rate",
-                "gap", "status", "stale"),
+                "gap_points", "status", "stale"),
     "missing": ("unit_code", "unit_name", "contact_email"),
 }
 """The columns of each table, headed in ``labels``' words."""
@@ -50,6 +59,16 @@ TEXT: dict[str, dict[str, Any]] = {
         "none_missing": "本月所有单位均已报送。",
         "yes": "是", "no": "否",
         "chart_progress": "全市完成率与序时进度", "chart_history": "全市完成率逐月变化", "month": "月份",
+        "headline": "本月要点", "indicators": "项指标", "of_which": "其中", "items": "项",
+        "other_status": "无数据或无目标", "missing_units": "未报送单位", "biggest": "较上月变化最大",
+        "gap_moved": "差距变动", "status_changes": "状态变化", "no_previous": "无上月数据可比",
+        "heat_map": "各单位完成情况", "heat_note": "格内数字为完成率（%），颜色为状态；* 为本月未报送单位。",
+        "city_table": "全市各指标（按滞后程度排序）", "vs_last_month": "完成率较上月",
+        "changed": "本版与第 {v} 版相比的变化", "no_changes": "与上一版相比数字无变化。",
+        "now_reported": "新报送单位", "before": "原", "after": "现", "unit": "单位", "indicator": "指标",
+        "contents": "目录", "appendix": "各单位排名见 Excel 附件。", "local_time": "北京时间",
+        "legend": "图例", "worse": "转差", "better": "好转", "colon": "：", "sep": "；", "list_sep": "、",
+        "lp": "（", "rp": "）", "comma": "，",
     },
     "en": {
         "title": "S&T scorecard monthly bulletin", "version": "version", "taken_at": "taken at",
@@ -58,6 +77,19 @@ TEXT: dict[str, dict[str, Any]] = {
         "yes": "yes", "no": "no",
         "chart_progress": "City completion against expected progress",
         "chart_history": "City completion month by month", "month": "month",
+        "headline": "At a glance", "indicators": "indicators", "of_which": "of which", "items": "",
+        "other_status": "no data or no target", "missing_units": "Not reported",
+        "biggest": "Biggest change since last month", "gap_moved": "gap moved",
+        "status_changes": "Status changes", "no_previous": "no previous month to compare",
+        "heat_map": "Units at a glance",
+        "heat_note": "Each cell: completion (%), coloured by status; * not reported this month.",
+        "city_table": "City indicators, worst first", "vs_last_month": "Completion vs last month",
+        "changed": "What changed since version {v}",
+        "no_changes": "No figure changed since the last version.",
+        "now_reported": "Now reported", "before": "before", "after": "now", "unit": "Unit",
+        "indicator": "Indicator", "contents": "Contents", "appendix": "Rankings per unit: see the workbook.",
+        "local_time": "Beijing time", "legend": "Legend", "worse": "worse", "better": "better",
+        "colon": ": ", "sep": "; ", "list_sep": ", ", "lp": " (", "rp": ")", "comma": ", ",
     },
 }
 
@@ -114,45 +146,64 @@ def _figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _status_legend(drawn_in: str, statuses: list[str]) -> list[Any]:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    return [*(Patch(color=STRONG[s], label=labels.status(s, drawn_in)) for s in statuses),
+            Line2D([], [], color=EXPECTED_COLOUR, lw=2, label=labels.field("expected_rate", drawn_in))]
+
+
 def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict[str, Any]]],
             lang: str) -> list[Chart]:
-    """The two charts; drawn in English when the bulletin is Chinese but the machine has no CJK font."""
+    """The two charts, bars coloured by status with a legend; drawn in English when the bulletin is
+    Chinese but the machine has no CJK font."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     font = _cjk_font()
     drawn_in = lang if lang == "en" or font else "en"
     t = TEXT[drawn_in]
-    city = [r for r in snap.rows if r.unit_code == CITY]
+    city = bulletin.city_rows(snap)
+    shown = [str(s) for s in bulletin.SEVERITY if any(r.status == s for r in city)]
     with plt.rc_context({"font.family": [font, "sans-serif"]} if font else {}):
         fig, ax = plt.subplots(figsize=(9, 0.4 * len(city) + 1.5))
         names = [labels.indicator_name(cat, r.indicator_code, drawn_in) for r in city]
-        ax.barh(names, [r.completion_rate or 0 for r in city], color="#4c72b0",
-                label=labels.field("completion_rate", drawn_in))
+        ax.barh(names, [r.completion_rate or 0 for r in city], color=[STRONG[r.status] for r in city])
         ax.scatter([float("nan") if r.expected_rate is None else r.expected_rate for r in city], names,
-                   color="#dd8452", marker="|", s=300, zorder=3,
-                   label=labels.field("expected_rate", drawn_in))
+                   color=EXPECTED_COLOUR, marker="|", s=300, zorder=3)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_title(f"{t['chart_progress']} {snap.period}")
-        ax.legend(loc="lower right")
+        ax.legend(handles=_status_legend(drawn_in, shown), loc="upper center", bbox_to_anchor=(0.5, -0.06),
+                  ncols=len(shown) + 1, fontsize="small", frameon=False)
         progress = Chart(TEXT[lang]["chart_progress"], _figure_png(fig))
 
-        fig, ax = plt.subplots(figsize=(9, 5))
-        for code, points in history.items():
-            if any(p["completion_rate"] is not None for p in points):
-                ax.plot([p["month"] for p in points], [p["completion_rate"] for p in points], marker="o",
-                        label=labels.indicator_name(cat, code, drawn_in))
-        ax.set_xlim(0.5, 12.5)
-        ax.set_xticks(range(1, 13))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.set_xlabel(t["month"])
-        ax.set_title(f"{t['chart_history']} {snap.year}")
-        ax.set_ylim(bottom=0)
-        if ax.lines:
-            ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+        columns = 4
+        rows = max(1, -(-len(city) // columns))
+        fig, axes = plt.subplots(rows, columns, figsize=(11, 2.1 * rows + 0.6), sharex=True, squeeze=False)
+        for ax, row in zip(axes.flat, city, strict=False):
+            points = [p for p in history.get(row.indicator_code, []) if p["month"] <= snap.month]
+            months = [p["month"] for p in points]
+            ax.bar(months, [p["completion_rate"] or 0 for p in points],
+                   color=[STRONG.get(p["status"], STRONG["no_data"]) for p in points])
+            ax.plot(months, [float("nan") if p["expected_rate"] is None else p["expected_rate"]
+                             for p in points], color=EXPECTED_COLOUR, lw=1.5)
+            ax.set_title(labels.indicator_name(cat, row.indicator_code, drawn_in), fontsize="small")
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.tick_params(labelsize="x-small")
+            ax.set_xlim(0.4, 12.6)
+            ax.set_xticks(range(1, 13, 2))
+            ax.set_ylim(bottom=0)
+        for ax in list(axes.flat)[len(city):]:
+            ax.set_visible(False)
+        fig.tight_layout(rect=(0, 0, 1, 0.94))
+        fig.legend(handles=_status_legend(drawn_in, shown), loc="upper center", ncols=len(shown) + 1,
+                   bbox_to_anchor=(0.5, 1.0), fontsize="small", frameon=False,
+                   title=f"{t['chart_history']} {snap.year}")
         monthly = Chart(TEXT[lang]["chart_history"], _figure_png(fig))
     return [progress, monthly]
 
@@ -160,14 +211,16 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
 # ---- tables -------------------------------------------------------------------------------------
 
 def _city_table(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str, Any]]:
-    return [labels.named(r, cat, lang) for r in snap.rows if r.unit_code == CITY]
+    """The city's rows, worst first."""
+    return [labels.named(r, cat, lang) for r in bulletin.city_rows(snap)]
 
 
 def _rankings(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str, Any]]:
-    """Per indicator, its unit rows: ranked ones by rank, then the unranked by unit code."""
+    """Per indicator (worst first), its unit rows: ranked ones by rank, then the unranked by unit code."""
     t = TEXT[lang]
     result = []
-    for code in sorted({r.indicator_code for r in snap.rows}):
+    for city in bulletin.city_rows(snap):
+        code = city.indicator_code
         rows = sorted((r for r in snap.rows if r.indicator_code == code and r.unit_code != CITY),
                       key=lambda r: (r.rank is None, r.rank or 0, r.unit_code))
         result.append({"indicator_code": code, "name": labels.indicator_name(cat, code, lang), "rows": [
@@ -184,49 +237,86 @@ def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str
 
 # ---- workbook -----------------------------------------------------------------------------------
 
-RATES = ("completion_rate", "expected_rate", "gap")
+RATES = ("completion_rate", "expected_rate")
+FIGURES = ("actual", "target", "forecast")
 
 
 def _headings(columns: tuple[str, ...], lang: str) -> list[str]:
     return [labels.field(c, lang) for c in columns]
 
 
-def _write_sheet(ws: Worksheet, columns: tuple[str, ...], rows: list[dict[str, Any]], lang: str) -> None:
-    """Headings and rows (text as text): a status as its words in its colour, rates as percentages."""
-    from openpyxl.styles import Font, PatternFill
+def _cell_value(row: dict[str, Any], column: str) -> Any:
+    if column == "status":
+        return row["status_label"]
+    if column == "gap_points":
+        return None if row["gap"] is None else row["gap"] * 100
+    return row[column]
+
+
+def _write_sheet(ws: Worksheet, columns: tuple[str, ...], rows: list[dict[str, Any]], lang: str,
+                 threshold: float | None = None) -> None:
+    """Headings and rows (text as text): a status as its words in its colour, rates as percentages, gaps
+    in percentage points (red when lagging, amber when behind), figures in their measure unit's format;
+    header frozen and repeated on every printed page, A4 landscape fit to width."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     for cell in append_row(ws, _headings(columns, lang)):
         cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F0F0F0")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        cells = append_row(ws, [row["status_label"] if c == "status" else row[c] for c in columns])
+        cells = append_row(ws, [_cell_value(row, c) for c in columns])
         for column, cell in zip(columns, cells, strict=True):
             if column == "status":
                 cell.fill = PatternFill("solid", fgColor=COLOURS[row["status"]])
             elif column in RATES:
                 cell.number_format = "0.0%"
+            elif column == "gap_points":
+                cell.number_format = bulletin.POINTS_FORMAT
+            elif column in FIGURES:
+                cell.number_format = bulletin.number_format(row.get("measure_unit") or "")
+    if "gap_points" in columns and rows:
+        letter = ws.cell(row=1, column=columns.index("gap_points") + 1).column_letter
+        area = f"{letter}2:{letter}{len(rows) + 1}"
+        limit = -100 * (threshold if threshold is not None else 0.1)
+        ws.conditional_formatting.add(area, CellIsRule(operator="lessThanOrEqual", formula=[str(limit)],
+                                                       fill=PatternFill("solid", bgColor=COLOURS["lagging"])))
+        ws.conditional_formatting.add(area, CellIsRule(operator="lessThan", formula=["0"],
+                                                       fill=PatternFill("solid", bgColor=COLOURS["behind"])))
     ws.freeze_panes = "A2"
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
             len(str(c.value or "")) * (2 if any(ord(ch) > 255 for ch in str(c.value or "")) else 1)
-            for c in column)))
+            for c in column[:1] + column[1:] if not isinstance(c.value, float))))
+    print_setup(ws)
 
 
-def _sheet_title(text: str) -> str:
-    return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
+def _sheet_title(text: str, taken: set[str] | None = None) -> str:
+    """A legal sheet name, unique among ``taken`` (which it joins)."""
+    title = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
+    if taken is not None:
+        base, n = title, 2
+        while title.lower() in taken:
+            title = f"{base[:31 - len(str(n)) - 1]}~{n}"
+            n += 1
+        taken.add(title.lower())
+    return title
 
 
-def _workbook(context: dict[str, Any], charts: list[Chart], lang: str) -> bytes:
+def _workbook(context: dict[str, Any], charts: list[Chart], lang: str, threshold: float) -> bytes:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
 
     t = TEXT[lang]
+    taken = {t["city_sheet"].lower(), t["missing_sheet"].lower(), t["charts"].lower()}
     book = Workbook()
     ws = book.active
     ws.title = _sheet_title(t["city_sheet"])
-    _write_sheet(ws, COLUMNS["city"], context["city_rows"], lang)
+    _write_sheet(ws, COLUMNS["city"], context["city_rows"], lang, threshold)
     for ranking in context["rankings"]:
-        ws = book.create_sheet(_sheet_title(ranking["indicator_code"]))
-        _write_sheet(ws, COLUMNS["ranking"], ranking["rows"], lang)
+        ws = book.create_sheet(_sheet_title(ranking["name"], taken))
+        _write_sheet(ws, COLUMNS["ranking"], ranking["rows"], lang, threshold)
     ws = book.create_sheet(_sheet_title(t["missing_sheet"]))
     _write_sheet(ws, COLUMNS["missing"], context["missing"], lang)
     ws = book.create_sheet(_sheet_title(t["charts"]))
@@ -235,29 +325,58 @@ def _workbook(context: dict[str, Any], charts: list[Chart], lang: str) -> bytes:
         image = Image(io.BytesIO(chart.png))
         ws.add_image(image, f"A{anchor_row}")
         anchor_row += int(image.height / 20) + 2
+    print_setup(ws)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+# ---- page ---------------------------------------------------------------------------------------
+
 def _html(context: dict[str, Any]) -> bytes:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     return env.get_template("bulletin.html.j2").render(**context).encode("utf-8")
 
 
-def _display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with figures formatted for the HTML page: rates as percentages, nulls as a dash."""
-    def show(name: str, value: Any) -> Any:
-        if value is None:
-            return "—"
-        if name in RATES:
-            return f"{value:+.1%}" if name == "gap" else f"{value:.1%}"
-        return f"{value:,.2f}" if name in ("actual", "target", "forecast") else value
+def _display(row: dict[str, Any], change: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A city row as the page shows it: figures in its measure unit, rates as percentages, the gap and
+    the change since last month in percentage points."""
+    unit = row.get("measure_unit") or ""
+    return {**row, **{name: bulletin.number(row[name], unit) for name in FIGURES},
+            **{name: bulletin.percent(row[name]) for name in RATES},
+            "gap": bulletin.points(row["gap"]),
+            "change": bulletin.points(change["completion"]) if change else "—",
+            "status_before": labels.status(change["status_before"]) if change and change["status_changed"]
+            else ""}
 
-    return [{k: show(k, v) for k, v in r.items()} for r in rows]
+
+def _page_context(engine: Engine, snap: snapshots.Snapshot, cat: Catalog, context: dict[str, Any],
+                  charts: list[Chart], lang: str) -> dict[str, Any]:
+    previous = bulletin.previous_period(snap.period)
+    with engine.connect() as conn:
+        before = snapshots.latest(conn, previous) if previous else None
+        diff = snapshots.diff(conn, snap.period, to_version=snap.version) if snap.version > 1 else None
+    city = bulletin.city_rows(snap)
+    changes = bulletin.month_changes(city, before)
+    columns = ("indicator_name", "measure_unit", "actual", "target", "completion_rate", "expected_rate",
+               "gap_points", "status")
+    return {
+        "lang": lang, "t": TEXT[lang], "period": snap.period, "version": snap.version,
+        "taken_at": bulletin.local_time(snap.taken_at), "colours": COLOURS, "strong": STRONG,
+        "headers": {**{name: _headings(cols, lang) for name, cols in COLUMNS.items()},
+                    "page": _headings(columns, lang)},
+        "forecast": labels.field("forecast", lang), "points": labels.POINTS.said_in(lang),
+        "statuses": [{"status": str(s), "label": labels.status(s, lang)} for s in bulletin.SEVERITY],
+        "headline": bulletin.headline(city, changes, snap.missing_units, cat, lang),
+        "has_previous": before is not None, "previous": previous,
+        "heat": bulletin.heat_map(snap, [r.indicator_code for r in city], cat, lang),
+        "city_rows": [_display(r, changes.get(r["indicator_code"])) for r in context["city_rows"]],
+        "changed": bulletin.version_changes(diff, cat, lang) if diff else None,
+        "missing": context["missing"], "charts": charts,
+    }
 
 
 # ---- output -------------------------------------------------------------------------------------
@@ -277,16 +396,10 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     context = {"city_rows": _city_table(snap, cat, lang), "rankings": _rankings(snap, cat, lang),
                "missing": _missing(snap, cat, lang)}
     charts = _charts(snap, cat, history, lang)
-    html_context = {
-        "lang": lang, "t": TEXT[lang], "period": snap.period, "version": snap.version,
-        "headers": {name: _headings(columns, lang) for name, columns in COLUMNS.items()},
-        "taken_at": f"{snap.taken_at:%Y-%m-%d %H:%M} UTC", "colours": COLOURS, "charts": charts,
-        "missing": context["missing"], "city_rows": _display(context["city_rows"]),
-        "rankings": [{**r, "rows": _display(r["rows"])} for r in context["rankings"]],
-    }
     stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
     out_dir = out_dir or config.output_dir()
-    workbook, page = _workbook(context, charts, lang), _html(html_context)
+    workbook = _workbook(context, charts, lang, snap.threshold)
+    page = _html(_page_context(engine, snap, cat, context, charts, lang))
     try:
         files = {"xlsx": write_bytes(join(out_dir, f"{stem}.xlsx"), workbook),
                  "html": write_bytes(join(out_dir, f"{stem}.html"), page)}

@@ -53,3 +53,14 @@ def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object],
             cell.font = font
     sheet.append(cells)
     return cells
+
+
+def print_setup(sheet: Worksheet) -> None:
+    """Print ``sheet`` on A4 landscape, fit to one page wide, its first row repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.horizontalCentered = True

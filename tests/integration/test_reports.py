@@ -8,8 +8,9 @@ import io
 import json
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 from warehouse_rows import set_targets, submit
 
-from scorecard import reports, snapshots, sources, warehouse
+from scorecard import bulletin, reports, snapshots, sources, warehouse
 from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
@@ -46,23 +47,28 @@ def test_chinese_bulletin(september: sa.Engine, tmp_path: Path) -> None:
     assert [Path(f).name for f in files] == ["bulletin_2026-09_v1.xlsx", "bulletin_2026-09_v1.html"]
     book = load_workbook(files[0])
     with september.connect() as conn:
-        codes = sorted(warehouse.read_catalog(conn).indicators)
-    assert book.sheetnames == ["全市", *codes, "未报送单位", "图表"]
+        cat = warehouse.read_catalog(conn)
+    assert book.sheetnames[0] == "全市" and book.sheetnames[-2:] == ["未报送单位", "图表"]
+    assert sorted(book.sheetnames[1:-2]) == sorted(i.name_zh for i in cat.indicators.values())
+    assert book.sheetnames[1] == "新申报高新技术企业数"  # the only lagging indicator comes first
 
     city = {row[0].value: row for row in book["全市"].iter_rows(min_row=2)}
     assert [c.value for c in book["全市"][1]][:9] == [
-        "指标代码", "指标名称", "计量单位", "实际完成", "年度目标", "完成率", "序时进度", "差距", "状态"]
+        "指标代码", "指标名称", "计量单位", "实际完成", "年度目标", "完成率", "序时进度", "差距（个百分点）",
+        "状态"]
     hte = [c.value for c in city["HTE_APPLY"]]
     assert hte[:5] == ["HTE_APPLY", "新申报高新技术企业数", "家", 10, 60]
     assert hte[5] == pytest.approx(10 / 60)
     assert hte[6] == pytest.approx(9 / 12)
-    assert hte[7] == pytest.approx(10 / 60 - 9 / 12)
+    assert hte[7] == pytest.approx((10 / 60 - 9 / 12) * 100)  # percentage points
     assert hte[8] == "严重滞后"
     assert hte[9] == pytest.approx(10 / (9 / 12))
     assert city["HTE_APPLY"][8].fill.fgColor.rgb.endswith("FFC7CE")
     assert city["HTE_APPLY"][5].number_format == "0.0%"
+    assert city["HTE_APPLY"][7].number_format == "+0.0;-0.0;0.0"
+    assert [city["HTE_APPLY"][i].number_format for i in (3, 4, 9)] == ["#,##0"] * 3  # 家: a count
 
-    ranking = [[c.value for c in row] for row in book["HTE_APPLY"].iter_rows(min_row=2)]
+    ranking = [[c.value for c in row] for row in book["新申报高新技术企业数"].iter_rows(min_row=2)]
     assert [r[:3] for r in ranking[:2]] == [[1, "C01", "东城区"], [2, "C02", "西山区"]]
     assert all(r[0] is None for r in ranking[2:])  # units with a target but no data are not ranked
     missing = [row[0].value for row in book["未报送单位"].iter_rows(min_row=2)]
@@ -73,6 +79,7 @@ def test_chinese_bulletin(september: sa.Engine, tmp_path: Path) -> None:
     assert "<title>科技创新指标考核月报 2026-09</title>" in html
     row = re.search(r'<tr class="status-lagging" data-indicator="HTE_APPLY">(.*?)</tr>', html, re.S)
     assert row and "16.7%" in row.group(1) and "75.0%" in row.group(1) and "严重滞后" in row.group(1)
+    assert "-58.3" in row.group(1) and "%</td>" not in row.group(1).split("75.0%")[1]  # the gap in points
     assert "南湖县" in html.split('id="missing"')[1].split("</ul>")[0]
     assert [png[:4] for png in images(html)] == [PNG_MAGIC, PNG_MAGIC]
 
@@ -170,7 +177,78 @@ def test_unit_names_like_formulas_stay_text(sqlite_url: str, catalog, tmp_path: 
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
     assert sheets and not any(re.search(rb"<f[\s>/]", xml) for xml in sheets)
     book = load_workbook(xlsx)
-    ranked = next(row for row in book["HTE_APPLY"].iter_rows(min_row=2) if row[1].value == "C01")
+    ranked = next(row for row in book["新申报高新技术企业数"].iter_rows(min_row=2) if row[1].value == "C01")
     missing = next(row for row in book["未报送单位"].iter_rows(min_row=2) if row[0].value == "C03")
     assert [(c.value, c.data_type) for c in (ranked[2], missing[1])] == [
         (names["C01"], "s"), (names["C03"], "s")]
+
+
+@pytest.mark.parametrize(("gap", "shown"), [
+    (-0.013333, "-1.3"), (0.0, "0.0"), (-0.0001, "-0.01"), (0.00004, "+0.004"), (None, "—"), (0.25, "+25.0"),
+])
+def test_gaps_are_points_and_never_minus_zero(gap, shown) -> None:
+    assert bulletin.points(gap) == shown
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (41.0, "项", "41"), (49.199999, "项", "49"), (1234.0, "家", "1,234"), (8450.4, "万元", "8,450.4"),
+    (314885.99999999994, "万元", "314,886"), (8.120306, "%", "8.12"), (None, "家", "—"),
+])
+def test_counts_are_integers_and_money_has_separators(value, unit, shown) -> None:
+    assert bulletin.number(value, unit) == shown
+
+
+def test_bulletin_page_for_a_leader(september: sa.Engine, tmp_path: Path) -> None:
+    """Headline, severity order, integer counts, points, Beijing time, heat map, last month, printable."""
+    html = Path(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[1]).read_text("utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "@media print" in html and "@page" in html and "break-before: page" in html
+    with september.connect() as conn:
+        snap = snapshots.latest(conn, "2026-09")
+    assert snap is not None
+    beijing = snap.taken_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{beijing:%Y-%m-%d %H:%M}（北京时间）" in html and " UTC" not in html
+
+    headline = html.split('id="headline"')[1].split("</section>")[0]
+    chips = re.findall(r'class="count status-(\w+)"><b>(\d+)</b>', headline)
+    assert chips == [("achieved", "0"), ("on_track", "0"), ("behind", "0"), ("lagging", "1")]
+    assert "南湖县" in headline and "新申报高新技术企业数" in headline  # missing units; biggest change
+
+    city = html.split('id="city"')[1].split("</table>")[0]
+    order = re.findall(r'<tr class="status-(\w+)" data-indicator="(\w+)">', city)
+    assert order[0] == ("lagging", "HTE_APPLY") and {s for s, _ in order[1:]} == {"no_data"}
+    hte = re.search(r'data-indicator="HTE_APPLY">(.*?)</tr>', city, re.S)
+    assert hte is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', hte.group(1))
+    # actual, target, completion, expected, gap (points), vs last month (points), forecast (a count)
+    assert cells == ["10", "60", "16.7%", "75.0%", "-58.3", "+5.0", "13"]
+    assert "个百分点" in html.split('id="city"')[1].split("</thead>")[0]
+
+    heat = html.split('id="heat"')[1].split("</table>")[0]
+    assert re.search(r'<tr data-indicator="HTE_APPLY">.*?data-status="lagging"[^>]*>17</td>', heat)
+    assert 'class="ranking"' not in html and "<h3>" not in html  # the rankings live in the workbook
+    assert 'id="changed"' not in html  # version 1: nothing to compare
+
+
+def test_second_version_says_what_changed(september: sa.Engine, tmp_path: Path) -> None:
+    submit(september, "C02", "2026-09", {"HTE_APPLY": 5})
+    assert snapshots.take(september, "2026-09", today=TODAY).version == 2
+    html = Path(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[1]).read_text("utf-8")
+    changed = html.split('id="changed"')[1].split("</section>")[0]
+    assert "本版与第 1 版相比的变化" in changed
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td>", changed)
+    assert ("全市", "新申报高新技术企业数", "10 → 14") in rows
+    assert ("西山区", "新申报高新技术企业数", "1 → 5") in rows
+
+
+def test_workbook_prints_on_a4_landscape(september: sa.Engine, tmp_path: Path) -> None:
+    book = load_workbook(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[0])
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0
+    for ws in book.worksheets[:-1]:
+        assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1"
+    city = book["全市"]
+    assert city.conditional_formatting and any(
+        "H2" in str(rng.sqref) for rng in city.conditional_formatting)
