@@ -4,8 +4,15 @@
 Scheduled on the asset **`scorecard_snapshots`**: for every period a `scorecard_monthly_snapshot` run
 announced, it alerts on the rows of the period's latest snapshot version whose status is `behind` or
 `lagging` (data contract §5): each unit's contact and the data team get their rows, the team a digest
-with the bulletin workbook attached. Every alert goes through the warehouse's alert log, so a re-run,
-a retry, or a new version that changes nothing for a recipient sends nothing again.
+with the bulletin workbook attached (the one the event names, else the one the warehouse's `bulletins`
+records). Every alert goes through the warehouse's alert log, so a re-run, a retry, or a new version
+that changes nothing for a recipient sends nothing again.
+
+**Only the latest period is mailed.** An earlier period the events name (a catch-up, a re-take after a
+late file) mails nobody: the latest period's digest lists it as history. A version whose rows equal the
+previous one's alerts no unit ("无变化" in the digest). Units get only their `lagging` rows and the
+`behind` rows beyond `SCORECARD_ALERT_TOLERANCE_PP`, worst first, with what to do, by when and whom to
+contact (Reply-To: `SCORECARD_REPLY_TO`).
 
 **Param** `period` (`YYYY-MM`): trigger the alerts of any month by hand.
 

@@ -104,3 +104,28 @@ def smtp_url() -> str:
 def reporting_deadline_day() -> int:
     """Day of the month after a period by which units must have reported it (default the 3rd)."""
     return int(os.environ.get("SCORECARD_REPORTING_DEADLINE_DAY", "3"))
+
+
+def alert_tolerance_pp() -> float:
+    """Materiality of a ``behind`` gap, in percentage points: a unit is not mailed a ``behind`` row
+    whose gap is within this of 序时进度; ``lagging`` rows are always mailed. Default 0, as contract §5
+    has every behind row go to its unit; 1.0 spares units the gaps a bulletin shows as −0.x."""
+    return float(os.environ.get("SCORECARD_ALERT_TOLERANCE_PP", "0"))
+
+
+def reply_to() -> str | None:
+    """Where replies to the pipeline's mail go: ``SCORECARD_REPLY_TO``, else the first data-team address."""
+    explicit = os.environ.get("SCORECARD_REPLY_TO", "").strip()
+    return explicit or next(iter(mail_settings().team), None)
+
+
+def data_team_contact() -> str:
+    """Whom units contact about their figures (``SCORECARD_CONTACT``: free text, e.g. a name and phone);
+    empty: the mails name the Reply-To address."""
+    return os.environ.get("SCORECARD_CONTACT", "").strip()
+
+
+def resubmit_instructions() -> str:
+    """How and where a unit (re)submits (``SCORECARD_RESUBMIT_HOW``: free text); empty: the mails say to
+    reply with the corrected workbook attached."""
+    return os.environ.get("SCORECARD_RESUBMIT_HOW", "").strip()

@@ -8,6 +8,7 @@ mailer is used is decided in one place, ``mailer_from_url``: plain SMTP for the 
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 import smtplib
@@ -25,6 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
 from scorecard import config, labels
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -66,6 +69,21 @@ class Attachment:
         mime = XLSX_MIME if path.suffix.lower() == ".xlsx" else (
             mimetypes.guess_type(path.name)[0] or "application/octet-stream")
         return cls(path.name, path.read_bytes(), mime)
+
+    @classmethod
+    def from_location(cls, location: str | Path) -> Attachment | None:
+        """The file at ``location`` (a path or any ObjectStoragePath URL), read through the storage layer
+        that wrote it (``sources.read``); None, and a warning in the log, when it cannot be read."""
+        from scorecard import sources
+
+        found = sources.read(str(location))
+        if found is None or found.error:
+            log.warning("attachment %s not attached: %s", location,
+                        "not found" if found is None else found.error)
+            return None
+        mime = XLSX_MIME if found.name.lower().endswith(".xlsx") else (
+            mimetypes.guess_type(found.name)[0] or "application/octet-stream")
+        return cls(found.name, found.data, mime)
 
 
 @dataclass(frozen=True)
@@ -118,9 +136,10 @@ def format_num(value: float | None) -> str:
 
 
 def compose(*, sender: str, to: Sequence[str], subject: str, text: str, html: str,
-            images: Sequence[InlineImage] = (), attachments: Sequence[Attachment] = ()) -> EmailMessage:
+            images: Sequence[InlineImage] = (), attachments: Sequence[Attachment] = (),
+            reply_to: str | None = None) -> EmailMessage:
     """A multipart message; raises ``MailError`` for an address that is not a plain address."""
-    for address in (sender, *to):
+    for address in (sender, *to, *([reply_to] if reply_to else [])):
         if not is_address(address):
             raise MailError(f"not a valid mail address: {address!r}")
     if not to:
@@ -129,6 +148,8 @@ def compose(*, sender: str, to: Sequence[str], subject: str, text: str, html: st
     message["Subject"] = header_text(subject)
     message["From"] = sender
     message["To"] = ", ".join(to)
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1])
     message.set_content(text, subtype="plain", charset="utf-8")

@@ -179,15 +179,14 @@ def announce_submissions(results: Sequence[Mapping[str, Any]], event: Any) -> li
 
 
 def notify_rejections(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Send each rejected submission's errors to its unit (once per file content)."""
+    """Send the rejected submissions' errors to their units: one message per unit for the run, each file
+    once per file content; counts the rejections by outcome."""
     from scorecard import alerts
 
-    eng, mailer = warehouse_engine(), _mailer()
+    rejections = [Rejection.from_json(r) for result in results for r in result["rejections"]]
     outcomes = {"sent": 0, "already_sent": 0, "failed": 0}
-    for result in results:
-        for rejection in result["rejections"]:
-            outcome = alerts.notify_rejection(eng, mailer, Rejection.from_json(rejection))
-            outcomes[outcome] += 1
+    for outcome in alerts.notify_rejections(warehouse_engine(), _mailer(), rejections):
+        outcomes[outcome] += 1
     log.info("rejection notices: %s", outcomes)
     return outcomes
 
@@ -287,7 +286,8 @@ def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict[str, 
     """What to alert on: the ``period`` param, else the snapshots the triggering events name.
 
     Each request is ``{"period", "bulletin"}``; the bulletin (attached to the team's digest) is the
-    event's first ``.xlsx`` file, when there is one.
+    event's first ``.xlsx`` file, else (None) the workbook the warehouse's ``bulletins`` holds for the
+    period's latest version (``alerts.run`` looks it up).
     """
     if period:
         return [{"period": _checked(period), "bulletin": None}]
@@ -300,10 +300,14 @@ def alert_requests(period: str | None, events: Sequence[Any]) -> list[dict[str, 
 
 
 def send_alerts(period: str, bulletin: str | None = None) -> dict[str, Any]:
-    """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer)."""
+    """Alert on the behind/lagging rows of the period's latest snapshot (contract §5 answer).
+
+    Only the latest snapshotted period is mailed: an earlier one (a catch-up, a re-take after a late
+    file) mails nobody, and the latest period's digest lists it as history for the team.
+    """
     from scorecard import alerts
 
-    answer = alerts.run(warehouse_engine(), period, _mailer(), bulletin_path=bulletin)
+    answer = alerts.run(warehouse_engine(), period, _mailer(), bulletin_path=bulletin, by_hand=False)
     log.info("alerts %s v%s: %d alerting rows", period, answer["version"], len(answer["alerts"]))
     return answer
 

@@ -5,6 +5,7 @@ Snapshots are written with plain SQL here so that these tests only depend on the
 
 from __future__ import annotations
 
+import io
 import json
 import smtplib
 from datetime import date, datetime
@@ -310,7 +311,7 @@ def test_rejection_notice_with_feedback_workbook_once(engine, smtp_server, tmp_p
     assert notice.rcpt_tos == [C01]
     assert notice.subject == "【科技指标监测】东城区 2026-09 报送文件未通过校验：C01_2026-09.xlsx"
     for body in (notice.body("plain"), notice.body("html")):
-        assert "单元格 D12" in body and "TECH_CONTRACT" in body and "必报指标缺失" in body
+        assert "单元格 D12" in body and "TECH_CONTRACT" in body and "请补充填报" in body
     assert list(notice.attachments()) == ["C01_2026-09_feedback.xlsx"]
 
 
@@ -383,3 +384,187 @@ def test_airflow_smtp_mailer_uses_the_smtp_default_connection(smtp_server, monke
     mail.mailer_from_url("airflow://smtp_default").send(message)
     [received] = smtp_server.received
     assert received.subject == "测试 Airflow" and received.body("plain").strip() == "正文"
+
+
+def write_bulletin_row(engine: sa.Engine, period: str, location: str) -> None:
+    """Record ``location`` as the Chinese bulletin workbook of the period's latest snapshot version."""
+    with engine.begin() as conn:
+        snapshot_id = conn.execute(sa.text("select max(snapshot_id) from snapshots where period = :p"),
+                                   {"p": period}).scalar_one()
+        conn.execute(sa.text("insert into bulletins (snapshot_id, lang, format, location, written_at) "
+                             "values (:s, 'zh', 'xlsx', :l, :t)"),
+                     {"s": snapshot_id, "l": location, "t": datetime(2026, 10, 5)})
+
+
+def test_every_email_says_what_to_do_by_when_and_whom_to_reply_to(engine, smtp_server, tmp_path) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    feedback = tmp_path / "C01_2026-09_feedback.xlsx"
+    Workbook().save(feedback)
+    alerts.notify_rejection(engine, smtp(smtp_server), Rejection(
+        "/inbox/C01_2026-09.xlsx", "ab" * 32, "C01", "2026-09", ERRORS, str(feedback)))
+    alerts.remind_missing(engine, "2026-09", smtp(smtp_server), today=date(2026, 10, 3))
+
+    assert len(smtp_server.received) == 3 + 1 + 10
+    for received in smtp_server.received:
+        assert received.message["Reply-To"] == TEAM and received.mail_from == SENDER
+    for received in [*smtp_server.to(C01), *smtp_server.to(C02)]:
+        for body in (received.body("plain"), received.body("html")):
+            assert "需要您做的" in body and "报送方式" in body and "联系人" in body, received.subject
+            assert "2026-10-03" in body or "2026-11-03" in body, received.subject  # the deadline
+
+
+def test_reply_to_is_configurable(engine, smtp_server, monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_REPLY_TO", "data-desk@example.org")
+    monkeypatch.setenv("SCORECARD_CONTACT", "数据组王工 0571-8700 0000")
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    [c01] = smtp_server.to(C01)
+    assert c01.message["Reply-To"] == "data-desk@example.org"
+    assert "数据组王工 0571-8700 0000" in c01.body("plain")
+
+
+def test_unit_alerts_are_sorted_by_severity_with_rank_out_of_all_ranked(engine, smtp_server) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    [c01] = smtp_server.to(C01)
+    for body in (c01.body("plain"), c01.body("html")):
+        assert body.index("HTE_TOTAL") < body.index("TECH_CONTRACT")  # lagging first
+        assert "2/2" in body or "2/3" in body
+    [digest] = smtp_server.to(TEAM)
+    table = digest.body("plain").split("与上月")[0]
+    assert table.index("C01)") < table.index("C02)") < table.index("全市")  # -20, -15 lagging, then behind
+    assert "2/3" in table  # TECH_CONTRACT ranks C01, C02 and P01
+
+
+def test_gaps_within_the_tolerance_are_not_mailed_to_units(engine, smtp_server, monkeypatch) -> None:
+    rows = [("C01", "TECH_CONTRACT", "behind", -0.004), ("C01", "HTE_TOTAL", "behind", -0.0),
+            ("C02", "TECH_CONTRACT", "lagging", -0.15), ("C02", "HTE_TOTAL", "behind", -0.009)]
+    take_snapshot(engine, "2026-09", rows)
+    monkeypatch.setenv("SCORECARD_ALERT_TOLERANCE_PP", "1.0")
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert len(answer["alerts"]) == 4  # the JSON lists every behind/lagging row, addressed as §5 says
+    assert {(a["unit_code"], a["indicator_code"]): a["recipients"] for a in answer["alerts"]} == {
+        ("C01", "HTE_TOTAL"): [C01, TEAM], ("C01", "TECH_CONTRACT"): [C01, TEAM],
+        ("C02", "HTE_TOTAL"): [C02, TEAM], ("C02", "TECH_CONTRACT"): [C02, TEAM]}
+    assert smtp_server.to(C01) == []
+    [c02] = smtp_server.to(C02)
+    assert "TECH_CONTRACT" in c02.body("plain") and "HTE_TOTAL" not in c02.body("plain")
+    [digest] = smtp_server.to(TEAM)
+    assert digest.body("plain").count("*~ ") == 3 and "容差内" in digest.body("html")
+
+    monkeypatch.setenv("SCORECARD_ALERT_TOLERANCE_PP", "0")
+    take_snapshot(engine, "2026-10", rows)
+    alerts.run(engine, "2026-10", smtp(smtp_server))
+    [c01] = smtp_server.to(C01)
+    assert c01.subject.endswith("2026-10 指标进度预警（2 项）")
+
+
+def test_only_the_latest_period_is_mailed_to_units(engine, smtp_server) -> None:
+    for period in ("2026-01", "2026-02", "2026-09"):
+        take_snapshot(engine, period, SEPTEMBER)
+    for period in ("2026-01", "2026-02"):  # the alerts DAG after a catch-up or a re-take
+        answer = alerts.run(engine, period, smtp(smtp_server), by_hand=False)
+        assert answer["sent"] is True and len(answer["alerts"]) == 4
+        assert sum(answer["delivery"].values()) == 0
+    assert smtp_server.received == []
+
+    alerts.run(engine, "2026-02", smtp(smtp_server))  # by hand: the month asked, as contract §5 says
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.received) == sorted([TEAM, C01, C02])
+    mailed = len(smtp_server.received)
+
+    take_snapshot(engine, "2026-02", SEPTEMBER)  # a re-take of an earlier period: history in the digest
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received[mailed:]) == sorted([TEAM, C01, C02])
+    latest = smtp_server.to(TEAM)[-1]
+    assert "往期快照重算" in latest.body("plain") and "2026-02 第2版：无变化" in latest.body("plain")
+
+
+def test_a_retake_that_changed_nothing_alerts_no_unit_and_says_no_change(engine, smtp_server) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    take_snapshot(engine, "2026-09", SEPTEMBER)  # e.g. the alerts of version 1 never ran
+    answer = alerts.run(engine, "2026-09", smtp(smtp_server))
+    assert answer["version"] == 2 and len(answer["alerts"]) == 4
+    [digest] = smtp_server.received
+    assert digest.rcpt_tos == [TEAM] and "（无变化）" in digest.subject
+    assert "本版与第1版相同（无变化）" in digest.body("plain")
+
+
+def test_a_period_run_attaches_the_bulletin_the_warehouse_recorded(engine, smtp_server, tmp_path) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    write_bulletin_row(engine, "2026-09", str(bulletin(tmp_path)))
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    [digest] = smtp_server.to(TEAM)
+    assert list(digest.attachments()) == ["bulletin_2026-09.xlsx"]
+    assert "本期简报尚未生成" not in digest.body("plain")
+
+
+def test_a_missing_attachment_is_said_and_logged(engine, smtp_server, tmp_path, caplog) -> None:
+    take_snapshot(engine, "2026-09", SEPTEMBER)
+    write_bulletin_row(engine, "2026-09", str(tmp_path / "gone" / "bulletin_2026-09_v1.xlsx"))
+    alerts.run(engine, "2026-09", smtp(smtp_server))
+    [digest] = smtp_server.to(TEAM)
+    assert digest.attachments() == {}
+    assert "无法读取，本邮件未附简报" in digest.body("plain") and "无法读取" in digest.body("html")
+    rejection = Rejection("/inbox/C01_2026-09.xlsx", "ab" * 32, "C01", "2026-09", ERRORS,
+                          str(tmp_path / "quarantine" / "gone_feedback.xlsx"))
+    alerts.notify_rejection(engine, smtp(smtp_server), rejection)
+    [notice] = [m for m in smtp_server.to(C01) if "未通过校验" in m.subject]
+    assert notice.attachments() == {} and "本邮件未附该文件的反馈表" in notice.body("plain")
+    assert "bulletin_2026-09_v1.xlsx not attached" in caplog.text
+    assert "gone_feedback.xlsx not attached" in caplog.text
+
+
+def test_reminder_attaches_the_units_blank_form(engine, smtp_server) -> None:
+    from openpyxl import load_workbook
+
+    alerts.remind_missing(engine, "2026-09", smtp(smtp_server), today=date(2026, 10, 3))
+    [c02] = smtp_server.to(C02)
+    [(name, content)] = c02.attachments().items()
+    assert name == "C02_2026-09_填报模板.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert (sheet["B1"].value, sheet["B2"].value) == ("C02", "2026-09")
+    [team] = smtp_server.to(TEAM)
+    assert team.attachments() == {}
+
+
+def test_rejection_names_each_place_once(engine, smtp_server) -> None:
+    errors = [{"rule": "not_a_number", "cell": "D9", "line": None, "indicator_code": "HTE_TOTAL",
+               "message": "单元格 D9：数值“abc”不是数字 / cell D9: 'abc' is not a number"}]
+    alerts.notify_rejection(engine, smtp(smtp_server),
+                            Rejection("/inbox/C01.xlsx", "ef" * 32, "C01", "2026-09", errors, None))
+    [notice] = smtp_server.received
+    for body in (notice.body("plain"), notice.body("html")):
+        assert body.count("D9") == 1 and "数值“abc”不是数字" in body
+
+
+def test_one_rejection_notice_per_unit_and_run_each_file_once(engine, smtp_server, tmp_path) -> None:
+    feedback = tmp_path / "C01_a_feedback.xlsx"
+    Workbook().save(feedback)
+    first = Rejection("/inbox/C01_a.xlsx", "a1" * 32, "C01", "2026-09", ERRORS, str(feedback))
+    second = Rejection("/inbox/C01_b.csv", "b2" * 32, "C01", "2026-08", ERRORS[1:], None)
+    other = Rejection("/inbox/C02.xlsx", "c3" * 32, "C02", "2026-09", ERRORS, None)
+    outcomes = alerts.notify_rejections(engine, smtp(smtp_server), [first, second, other])
+    assert outcomes == ["sent", "sent", "sent"]
+    [c01] = smtp_server.to(C01)
+    assert c01.subject == "【科技指标监测】东城区 2026-08、2026-09 报送文件未通过校验（2 个文件）"
+    assert "C01_a.xlsx" in c01.body("plain") and "C01_b.csv" in c01.body("plain")
+    assert list(c01.attachments()) == ["C01_a_feedback.xlsx"]
+    assert len(smtp_server.to(C02)) == 1
+
+    third = Rejection("/inbox/C01_c.xlsx", "d4" * 32, "C01", "2026-09", ERRORS, None)
+    again = alerts.notify_rejections(engine, smtp(smtp_server), [first, third])
+    assert again == ["already_sent", "sent"]
+    [_, c01_again] = smtp_server.to(C01)
+    assert "C01_c.xlsx" in c01_again.body("plain") and "C01_a.xlsx" not in c01_again.body("plain")
+    assert c01_again.subject.endswith("未通过校验：C01_c.xlsx")
+
+
+def test_failed_notices_of_a_unit_are_retried_in_one_message(engine, smtp_server) -> None:
+    down = mail.SmtpUrlMailer(f"smtp://127.0.0.1:{free_port()}?timeout=5")
+    files = [Rejection(f"/inbox/C01_{n}.xlsx", f"{n}e" * 32, "C01", "2026-09", ERRORS, None) for n in (1, 2)]
+    assert alerts.notify_rejections(engine, down, files) == ["failed", "failed"]
+    assert alerts.retry_rejections(engine, smtp(smtp_server)) == 2
+    assert alerts.retry_rejections(engine, smtp(smtp_server)) == 0
+    [notice] = smtp_server.received
+    assert "C01_1.xlsx" in notice.body("plain") and "C01_2.xlsx" in notice.body("plain")

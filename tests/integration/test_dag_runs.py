@@ -169,7 +169,9 @@ def test_month_end_chain_ingest_snapshot_bulletin_alerts(
     [answer] = xcom_values(alerts_run, "send_alerts")
     assert answer["period"] == "2026-09" and answer["version"] == 1 and answer["sent"] is True
     assert answer["alerts"], "the sample figures leave some indicators behind"
-    assert smtp_server.to("data-team@example.org")
+    [digest] = [m for m in smtp_server.to("data-team@example.org") if "进度预警汇总" in m.subject]
+    assert list(digest.attachments()) == ["bulletin_2026-09_v1.xlsx"]  # found in the warehouse's bulletins
+    assert all(m["Reply-To"] == "data-team@example.org" for m in smtp_server.messages)
     delivered = len(smtp_server.messages)
 
     run_dag("scorecard_alerts", run_conf={"period": "2026-09"})

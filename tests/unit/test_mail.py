@@ -112,8 +112,9 @@ def units(*contacts: tuple[str, str | None]) -> catalog.Catalog:
 
 
 def test_templates_escape_html_but_not_text() -> None:
-    evil = {**labels.named(row(), units()), "indicator_name": "<script>alert(1)</script>"}
-    text, html = mail.render("status_unit", period="2026-09", version=1, unit_name="东城区", rows=[evil])
+    evil = {**labels.named(row(), units()), "indicator_name": "<script>alert(1)</script>", "rank_of": "3/9"}
+    text, html = mail.render("status_unit", period="2026-09", version=1, unit_name="东城区", rows=[evil],
+                             next_period="2026-10", action=sending.action(date(2026, 11, 3)))
     assert "<script>" in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "60.0%" in html and "-15.0" in html and "严重滞后" in html
@@ -218,3 +219,72 @@ def test_log_ref_fits_the_column_and_keeps_long_refs_apart() -> None:
     long_a, long_b = "s3://inbox/" + "a" * 300 + "/x.xlsx", "s3://inbox/" + "a" * 300 + "/y.xlsx"
     assert sending.log_ref("C01.xlsx") == "C01.xlsx"
     assert len(sending.log_ref(long_a)) == 255 and sending.log_ref(long_a) != sending.log_ref(long_b)
+
+
+@pytest.mark.parametrize(("status", "gap", "tolerance", "mailed"), [
+    ("behind", -0.0, 1.0, False),
+    ("behind", -0.004, 1.0, False),
+    ("behind", -0.01, 1.0, True),
+    ("behind", -0.05, 1.0, True),
+    ("behind", -0.004, 0.0, True),
+    ("lagging", -0.12, 50.0, True),
+])
+def test_units_are_mailed_only_material_gaps(status: str, gap: float, tolerance: float, mailed: bool) -> None:
+    assert progress.material(row(status=status, gap=gap), tolerance) is mailed
+
+
+def test_rows_by_severity_then_gap() -> None:
+    rows = [row(unit_code="C01", status="behind", gap=-0.02), row(unit_code="C02", gap=-0.11),
+            row(unit_code="C03", status="behind", gap=-0.08), row(unit_code="C04", gap=-0.3)]
+    assert [r.unit_code for r in progress.by_severity(rows)] == ["C04", "C02", "C03", "C01"]
+
+
+def test_rank_has_its_denominator() -> None:
+    rows = [row(unit_code=c, rank=i) for i, c in enumerate(["C01", "C02", "C03"], 1)]
+    rows += [row(unit_code="CITY", rank=None), row(unit_code="C04", rank=None)]
+    counts = progress.ranked_counts(rows)
+    assert counts == {"TECH_CONTRACT": 3}
+    assert labels.rank_of(2, counts["TECH_CONTRACT"]) == "2/3" and labels.rank_of(None, 3) == "—"
+
+
+@pytest.mark.parametrize(("message", "shown"), [
+    ("单元格 D9：单元格 D9：数值“x”不是数字 / cell D9: cell D9: not a number",
+     "数值“x”不是数字 / not a number"),
+    ("单元格 D9：数值“x”不是数字 / cell D9: 'x' is not a number", "数值“x”不是数字 / 'x' is not a number"),
+    ("第 12 行：缺少数值 / line 12: no value", "缺少数值 / no value"),
+])
+def test_rejection_text_names_the_place_once(message: str, shown: str) -> None:
+    cell = "D9" if "D9" in message else None
+    [explained] = rejections.explain([{"rule": "not_a_number", "cell": cell, "line": None if cell else 12,
+                                       "message": message}])
+    assert explained["where"] in ("单元格 D9", "第 12 行")
+    assert explained["message"] == shown
+    assert not explained["hint"].startswith("数值不是数字")
+
+
+def test_compose_sets_reply_to_and_refuses_a_bad_one() -> None:
+    message = mail.compose(sender="s@example.org", to=["a@example.org"], subject="s", text="t",
+                           html="<p>t</p>", reply_to="team@example.org")
+    assert message["Reply-To"] == "team@example.org"
+    with pytest.raises(mail.MailError):
+        mail.compose(sender="s@example.org", to=["a@example.org"], subject="s", text="t", html="t",
+                     reply_to="x@example.org\r\nBcc: y@example.org")
+
+
+def test_reply_to_defaults_to_the_first_team_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORECARD_TEAM_EMAILS", "team@example.org,boss@example.org")
+    monkeypatch.delenv("SCORECARD_REPLY_TO", raising=False)
+    assert sending.action(None).reply_to == "team@example.org"
+    monkeypatch.setenv("SCORECARD_REPLY_TO", "data@example.org")
+    monkeypatch.setenv("SCORECARD_CONTACT", "王工 0571-0000")
+    todo = sending.action(date(2026, 10, 3))
+    assert (todo.reply_to, todo.contact, todo.deadline) == ("data@example.org", "王工 0571-0000",
+                                                            date(2026, 10, 3))
+
+
+def test_attachment_from_location_reads_through_the_storage_layer(tmp_path, caplog) -> None:
+    (tmp_path / "b.xlsx").write_bytes(b"PK workbook")
+    found = mail.Attachment.from_location(str(tmp_path / "b.xlsx"))
+    assert found == mail.Attachment("b.xlsx", b"PK workbook", mail.XLSX_MIME)
+    assert mail.Attachment.from_location(str(tmp_path / "gone.xlsx")) is None
+    assert "gone.xlsx not attached: not found" in caplog.text

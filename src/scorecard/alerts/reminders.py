@@ -3,16 +3,22 @@ is reminded once, and the data team is sent the list (kind ``missing`` in the al
 
 from __future__ import annotations
 
+import logging
+import tempfile
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from scorecard import config, mail, warehouse
 from scorecard.alerts import sending
+from scorecard.catalog import Catalog
 from scorecard.periods import Period
 from scorecard.vocabulary import AlertKind, SubmissionStatus
+
+log = logging.getLogger(__name__)
 
 
 def deadline(period: str, day: int | None = None) -> date:
@@ -42,8 +48,9 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     with engine.connect() as conn:
         units = missing_units(conn, period)
         log_rows = sending.logged(conn, AlertKind.MISSING, period)
+        catalog = warehouse.read_catalog(conn)
     answer["missing_units"] = [u["unit_code"] for u in units]
-    planned = _plan(period, due_date, units, log_rows)
+    planned = _plan(period, due_date, units, log_rows, catalog)
     outgoing = [item for item, _ in planned]
     sending.supersede_stale(engine, log_rows, outgoing)
     outcomes = sending.deliver_all(engine, mailer, outgoing)
@@ -54,8 +61,22 @@ def remind_missing(engine: Engine, period: str | None, mailer: mail.Mailer, toda
     return answer
 
 
-def _plan(period: str, due_date: date, units: Sequence[sending.Record],
-          log_rows: Sequence[sending.Record]) -> list[tuple[sending.Outgoing, str | None]]:
+def blank_form(catalog: Catalog, unit_code: str, period: str) -> mail.Attachment | None:
+    """The unit's blank form of ``period`` (``forms.write_template``); None, logged, if it cannot be made."""
+    from scorecard import forms
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="scorecard-form-") as folder:
+            path = forms.write_template(catalog, unit_code, period,
+                                        Path(folder) / f"{unit_code}_{period}_填报模板.xlsx")
+            return mail.Attachment.from_path(path)
+    except (ValueError, OSError) as exc:
+        log.warning("reminder to %s %s goes without its blank form: %s", unit_code, period, exc)
+        return None
+
+
+def _plan(period: str, due_date: date, units: Sequence[sending.Record], log_rows: Sequence[sending.Record],
+          catalog: Catalog) -> list[tuple[sending.Outgoing, str | None]]:
     """Reminders to the units not yet reminded (with the unit's code), and one list per team address with
     news on it (with None)."""
     settings = sending.mail_settings()
@@ -65,19 +86,18 @@ def _plan(period: str, due_date: date, units: Sequence[sending.Record],
         address = sending.contact(unit["contact_email"])
         if address and (unit["unit_code"], address) not in sent:
             subject = f"{sending.SUBJECT_PREFIX}请尽快报送 {period} 月度数据（{unit['unit_name']}）"
-            text, html = mail.render("missing_unit", period=period, deadline=due_date, unit=unit)
-            message = mail.compose(sender=settings.sender, to=[address], subject=subject, text=text,
-                                   html=html)
+            form = blank_form(catalog, unit["unit_code"], period)
+            message = sending.compose("missing_unit", [address], subject, due_date,
+                                      attachments=[form] if form else [], period=period, deadline=due_date,
+                                      unit=unit, form=form)
             entries = [sending.entry(AlertKind.MISSING, period, address, unit["unit_code"], status="missing")]
             outgoing.append((sending.Outgoing(message, entries), unit["unit_code"]))
     for address in settings.team:
         new = [u for u in units if (u["unit_code"], address) not in sent]
         if new:
             subject = f"{sending.SUBJECT_PREFIX}{period} 月度数据未报送单位 {len(units)} 家"
-            text, html = mail.render("missing_team", period=period, deadline=due_date, units=units,
-                                     new_codes={u["unit_code"] for u in new})
-            message = mail.compose(sender=settings.sender, to=[address], subject=subject, text=text,
-                                   html=html)
+            message = sending.compose("missing_team", [address], subject, due_date, period=period,
+                                      deadline=due_date, units=units, new_codes={u["unit_code"] for u in new})
             entries = [sending.entry(AlertKind.MISSING, period, address, u["unit_code"], status="missing")
                        for u in new]
             outgoing.append((sending.Outgoing(message, entries), None))

@@ -14,8 +14,9 @@ import smtplib
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from functools import cache
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
@@ -56,7 +57,45 @@ def mail_settings() -> config.MailSettings:
     bad = [a for a in settings.team if not mail.is_address(a)]
     if bad:
         log.warning("ignoring team addresses that are not plain addresses: %r", bad)
+    if settings.sender.endswith("@localhost"):
+        _warn_local_sender(settings.sender)
     return config.MailSettings(team=[a for a in settings.team if a not in bad], sender=settings.sender)
+
+
+@cache
+def _warn_local_sender(sender: str) -> None:
+    log.warning("mail goes out from %s: set SCORECARD_MAIL_FROM to the bureau's address", sender)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What every email tells its reader to do: by when, how and where to (re)submit, whom to contact."""
+
+    deadline: date | None
+    how: str
+    contact: str
+    reply_to: str | None
+
+
+def action(deadline: date | None) -> Action:
+    """The configured instructions (``SCORECARD_RESUBMIT_HOW``, ``SCORECARD_CONTACT``, ``SCORECARD_REPLY_TO``)
+    with ``deadline``."""
+    reply_to = config.reply_to()
+    reply_to = reply_to if reply_to and mail.is_address(reply_to) else None
+    how = config.resubmit_instructions().rstrip("。.") or (
+        "按填报模板（.xlsx）填写整份报表，直接回复本邮件并附上该报表（文件名请含单位代码和报告期）")
+    return Action(deadline, how, config.data_team_contact() or "市科技局数据组", reply_to)
+
+
+def compose(template: str, to: Sequence[str], subject: str, act_by: date | None,
+            images: Sequence[mail.InlineImage] = (), attachments: Sequence[mail.Attachment] = (),
+            **context: object) -> EmailMessage:
+    """A message from ``templates/mail/<template>``, from the configured sender, with a Reply-To to the data
+    team and the ``action`` the reader is asked to take by ``act_by`` (the templates' ``action``)."""
+    todo = action(act_by)
+    text, html = mail.render(template, action=todo, **context)
+    return mail.compose(sender=mail_settings().sender, to=to, subject=subject, text=text, html=html,
+                        images=images, attachments=attachments, reply_to=todo.reply_to)
 
 
 def contact(address: str | None) -> str | None:
