@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock browser demo airflow test lint bench bench-snapshot clean
+.PHONY: install lock browser demo airflow test coverage lint bench bench-snapshot clean
 
 install: $(STAMP)
 
@@ -36,6 +36,12 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Line coverage of src/ over the whole suite, measured in the pytest process: code that runs only in the
+# subprocesses some tests start (`scorecard demo`, Airflow's own processes) is not counted.
+coverage: $(STAMP) browser
+	mkdir -p test-artifacts
+	$(BIN)/coverage run -m pytest; status=$$?; $(BIN)/coverage report; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Shared fixtures (a fresh warehouse on SQLite and on the real PostgreSQL server, the parsed DAGs), and the
+"""Shared fixtures (a fresh warehouse on SQLite and on the real PostgreSQL server, the parsed DAGs) and the
 markers each test gets from its folder. Shared helpers and constants live in the ``support`` package.
 
 Airflow reads its configuration when it is first imported, so its test environment is set here,

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import DAGS_DIR
 
 from scorecard.vocabulary import Tag
@@ -47,8 +46,8 @@ def test_every_dag_file_imports_without_errors(dag_bag) -> None:
 @pytest.fixture(scope="module")
 def import_probes() -> dict[str, dict]:
     """Each DAG file's own import time and the heavy modules it imported, all probed by one process."""
-    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE, ",".join(HEAVY_MODULES), *map(str, DAG_FILES)],
-                            check=True, capture_output=True, text=True)
+    command = [sys.executable, "-c", IMPORT_PROBE, ",".join(HEAVY_MODULES), *map(str, DAG_FILES)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
     probes: dict[str, dict] = {}
     for line in result.stdout.splitlines():
         if line.startswith("{"):

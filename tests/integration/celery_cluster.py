@@ -63,6 +63,14 @@ class Component:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def terminate(self) -> None:
+        """SIGTERM to the process group, without waiting."""
+        if self.running():
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
     def stop(self, grace: float = 20) -> None:
         """SIGTERM to the process group, then SIGKILL after ``grace`` seconds."""
         if self.process is None:
@@ -181,6 +189,9 @@ class AirflowCluster:
         return ", ".join(c.name for c in self.components if not c.running())
 
     def stop(self) -> None:
+        """Every component told to stop at once, then each waited for (killed after its grace)."""
+        for component in reversed(self.components):
+            component.terminate()
         for component in reversed(self.components):
             component.stop()
 

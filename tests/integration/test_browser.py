@@ -309,7 +309,7 @@ def test_the_ingest_runs_tab_shows_its_files_and_verdicts(page: Page, airflow: A
     with engine.connect() as conn:
         counts = dict(conn.execute(sa.text(
             "select s.status, count(*) from submissions s join received_files r on r.file_id = s.file_id"
-            " where r.run_id = :run_id group by s.status"), {"run_id": run_id}).tuples().all())
+            " where r.run_id = :run_id group by s.status"), {"run_id": run_id}).all())
     engine.dispose()
     started = datetime.fromisoformat(ingest_run["start_date"])
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from openpyxl import Workbook
 from support import HEAVY_MODULES, refuse_imports
-from support.submission_files import complete_rows, write_csv, write_workbook
+from support.submission_files import complete_rows, write_csv, write_workbook, xlsx
 from typer.testing import CliRunner
 
 from scorecard import parsing, validation
@@ -130,11 +129,9 @@ def _no_columns(folder: Path) -> Path:
 
 
 def _no_table(folder: Path) -> Path:
-    book = Workbook()
-    book.active.append(["单位代码", "C01"])
-    book.active.append(["报告期", "2026-03"])
-    book.save(folder / "c01.xlsx")
-    return folder / "c01.xlsx"
+    path = folder / "c01.xlsx"
+    path.write_bytes(xlsx([["单位代码", "C01"], ["报告期", "2026-03"]], title="Sheet"))
+    return path
 
 
 def _nothing_known(folder: Path) -> Path:

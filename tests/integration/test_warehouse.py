@@ -1,16 +1,16 @@
 """The warehouse schema and catalog loading, on SQLite and PostgreSQL."""
 
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from support import CONTRACT_DIR
 from support.warehouse_rows import submit
 
 from scorecard import snapshots, targets, warehouse
 
-TARGETS_2026 = Path(__file__).resolve().parents[2] / "src" / "scorecard" / "defaults" / "targets_2026.csv"
+TARGETS_2026 = CONTRACT_DIR / "targets_2026.csv"
 
 
 def test_init_db_creates_schema_and_loads_catalogs(engine: sa.Engine) -> None:
