@@ -182,8 +182,8 @@ def test_scheduler_runs_ingest_snapshot_and_alerts_on_celery(deployment: Deploym
     assert list((deployment.data / "quarantine").rglob("*_feedback.xlsx"))
 
     mail = deployment.mail
-    rejections = [m.subject for m in mail.to("p01-office@example.org") if "未通过校验" in m.subject]
-    assert any("bad-negative_value" in subject for subject in rejections), rejections
+    rejections = [m for m in mail.to("p01-office@example.org") if "未通过校验" in m.subject]
+    assert any("bad-negative_value" in m.body("plain") for m in rejections), [m.subject for m in rejections]
     digests = [m for m in mail.to("data-team@example.org") if "进度预警汇总" in m.subject]
     assert any(PERIOD in m.subject for m in digests), [m.subject for m in mail.received]
     assert {m.mail_from for m in mail.received} == {"scorecard@example.org"}

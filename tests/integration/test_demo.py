@@ -47,13 +47,15 @@ def run_demo(root: Path, **extra_env: str) -> DemoRun:
     return DemoRun(data, home, process)
 
 
-def recipients(outbox: Path) -> dict[str, list[str]]:
-    """Each saved message's subject, by ``To`` address."""
-    found: dict[str, list[str]] = {}
+def recipients(outbox: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each saved message's subject and plain text, by ``To`` address."""
+    found: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(outbox.glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        plain = message.get_body(preferencelist=("plain",))
+        text = plain.get_content() if plain else ""
         for address in str(message["To"]).split(", "):
-            found.setdefault(address, []).append(str(message["Subject"]))
+            found.setdefault(address, []).append((str(message["Subject"]), text))
     return found
 
 
@@ -86,10 +88,10 @@ def test_demo_runs_the_year_and_says_where_everything_is(first_run: DemoRun) -> 
     assert len(feedback) >= 10 and all("_bad-" in path.name for path in feedback)
     assert f"{len(feedback)} under {data / 'quarantine'}" in out
     mail = recipients(data / "outbox")
-    assert any("进度预警汇总" in subject for subject in mail["data-team@example.org"]), mail
-    assert any("未通过校验" in subject and "bad-negative_value" in subject
-               for subject in mail["p01-office@example.org"]), mail
-    assert any("指标进度预警" in subject for subject in mail["c04-stats@example.org"]), mail
+    assert any("进度预警汇总" in subject for subject, _ in mail["data-team@example.org"]), mail
+    assert any("未通过校验" in subject and "bad-negative_value" in text  # one notice per unit and run
+               for subject, text in mail["p01-office@example.org"]), mail
+    assert any("指标进度预警" in subject for subject, _ in mail["c04-stats@example.org"]), mail
     assert f"emails: {sum(1 for _ in (data / 'outbox').glob('*.eml'))} in {data / 'outbox'}" in out
     state = warehouse_state(data)
     assert state["submissions"]["accepted"] > 90 and state["submissions"]["rejected"] >= 10, state
