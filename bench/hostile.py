@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests")]
 
-from hostile_inbox import write_hostile_inbox  # noqa: E402
+from support.hostile_inbox import write_hostile_inbox  # noqa: E402
 
 from scorecard import catalog  # noqa: E402
 

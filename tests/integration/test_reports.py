@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
-from warehouse_rows import set_targets, submit
 
 from scorecard import bulletin, reports, snapshots, sources, warehouse
 from scorecard.cli import app

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
-from warehouse_rows import set_targets, submit
 
 from scorecard import snapshots, warehouse
 from scorecard.cli import app

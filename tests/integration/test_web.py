@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from databases import scratch_postgres
 from fastapi.testclient import TestClient
+from support.databases import scratch_postgres
 
 from scorecard import ingest, parsing, receiving, reports, samples, snapshots, targets, validation, warehouse
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from parsing_cases import (
+from support import TODAY
+from support.submission_files import (
     CSV_HEADER,
-    TODAY,
     csv_bytes,
     csv_records,
     declare_size,
@@ -32,7 +32,7 @@ from scorecard.catalog import Catalog
 from scorecard.model import ParsedSubmission
 from scorecard.parsing import parse_file
 
-VALUE, NOTE = 2, 5  # columns of parsing_cases.HEADER
+VALUE, NOTE = 2, 5  # columns of support.submission_files.HEADER
 SHEET, BOOK, IMAGE = "xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/media/image1.png"
 MB = 1024 * 1024
 LAUGHS = b'<!DOCTYPE lolz [<!ENTITY lol0 "lol">' + b"".join(

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parsing_cases import TODAY, csv_bytes, csv_records, grid, parts, set_cell, with_part, xlsx
+from support import TODAY
+from support.submission_files import csv_bytes, csv_records, grid, parts, set_cell, with_part, xlsx
 
 from scorecard import catalog as catalog_mod
 from scorecard.model import ParsedSubmission

@@ -6,9 +6,9 @@ import dataclasses
 from datetime import date, datetime
 
 import pytest
-from parsing_cases import (
+from support import TODAY
+from support.submission_files import (
     HEADER,
-    TODAY,
     csv_bytes,
     csv_records,
     edit_xml,
@@ -23,7 +23,7 @@ from scorecard import catalog as catalog_mod
 from scorecard.model import ParsedSubmission
 from scorecard.parsing import parse_file
 
-VALUE, UNIT, NUMERATOR, DENOMINATOR = 2, 1, 3, 4  # columns of parsing_cases.HEADER
+VALUE, UNIT, NUMERATOR, DENOMINATOR = 2, 1, 3, 4  # columns of support.submission_files.HEADER
 
 
 def one(name: str, data: bytes, cat) -> ParsedSubmission:
