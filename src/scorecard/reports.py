@@ -17,7 +17,6 @@ import base64
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from sqlalchemy.engine import Engine
 from scorecard import bulletin, config, labels, snapshots
 from scorecard.catalog import Catalog
 from scorecard.faults import StorageUnavailable
+from scorecard.fonts import cjk_font
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
 from scorecard.xlsx import append_row, print_setup
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
 COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
            "no_data": "D9D9D9", "no_target": "F2F2F2"}
 """The workbook's status fills (and the scorecard pages')."""
@@ -121,22 +119,6 @@ def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Sna
 
 # ---- charts -------------------------------------------------------------------------------------
 
-@cache
-def _cjk_font() -> str | None:
-    """A font with Chinese glyphs: Noto Sans CJK SC from the mplfonts package, else the machine's."""
-    import importlib.util
-
-    from matplotlib import font_manager
-
-    spec = importlib.util.find_spec("mplfonts")
-    if spec and spec.submodule_search_locations:
-        bundled = Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
-        if bundled.is_file():
-            font_manager.fontManager.addfont(str(bundled))
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in available), None)
-
-
 def _figure_png(fig: Figure) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -164,7 +146,7 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
-    font = _cjk_font()
+    font = cjk_font()
     drawn_in = lang if lang == "en" or font else "en"
     t = TEXT[drawn_in]
     city = bulletin.city_rows(snap)

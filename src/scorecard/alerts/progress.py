@@ -162,9 +162,9 @@ def chart_png(rows: Sequence[Row], catalog: Catalog) -> bytes:
     """Horizontal bars of the gap to 序时进度 (percentage points) of the worst rows, in Chinese."""
     from matplotlib.figure import Figure
 
-    from scorecard.reports import _cjk_font
+    from scorecard.fonts import cjk_font
 
-    font = _cjk_font()
+    font = cjk_font()
     lang = "zh" if font else "en"
     worst = sorted(rows, key=lambda r: (r.gap if r.gap is not None else 0.0))[:CHART_LIMIT][::-1]
     names = [f"{labels.unit_name(catalog, r.unit_code, lang)} "
