@@ -26,15 +26,23 @@ os.environ["AIRFLOW_HOME"] = AIRFLOW_TEST_HOME
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
-INTEGRATION_DIR = Path(__file__).parent / "integration"
+TESTS_DIR = Path(__file__).parent
+INTEGRATION_DIR = TESTS_DIR / "integration"
+SHARED_GROUPS = {"test_demo.py": "demo", "test_browser.py": "demo"}
+"""Modules that share a session fixture (``demo``, one ``scorecard demo`` run) and so one xdist worker."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker and xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers by folder, so that no module can forget them: everything under ``tests/integration`` is
     ``integration``; a test that runs DAGs (``run_dag``) is also ``airflow``, one on a scratch PostgreSQL
-    database (``postgres_url``) also ``postgres``."""
+    database (``postgres_url``) also ``postgres``.
+
+    Each module is also one xdist group (``make test`` runs ``--dist loadgroup``): a worker runs a whole
+    module, so its module fixtures are set up once; modules sharing a session fixture form one group."""
     for item in items:
+        item.add_marker(pytest.mark.xdist_group(
+            SHARED_GROUPS.get(item.path.name, str(item.path.relative_to(TESTS_DIR)))))
         if item.path.is_relative_to(INTEGRATION_DIR):
             item.add_marker(pytest.mark.integration)
         fixtures = getattr(item, "fixturenames", ())

@@ -45,10 +45,14 @@ def _signal_all(processes: Sequence[Any], sig: int) -> None:
             pass
 
 
-def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float = 10) -> None:
     """Ctrl-C to standalone and every process under it, as a terminal would, but also to those that keep a
     process group of their own (the executor's workers, which would otherwise hold standalone's output
-    pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 10 seconds later."""
+    pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 5 seconds later.
+
+    The grace is short because Airflow's scheduler sometimes never finishes its Ctrl-C (it hangs before
+    telling the LocalExecutor's workers, which ignore SIGINT, to stop): Ctrl-C must still stop everything
+    within seconds, as a terminal user expects."""
     import signal
 
     import psutil
@@ -58,14 +62,11 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
         tree = [leader, *leader.children(recursive=True)]
     except psutil.NoSuchProcess:
         tree = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5)):
         _signal_all(tree, sig)
-        try:
-            process.wait(timeout=grace)
+        if not psutil.wait_procs(tree, timeout=wait)[1]:
             break
-        except subprocess.TimeoutExpired:
-            continue
-    _signal_all(psutil.wait_procs(tree, timeout=10)[1], signal.SIGKILL)
+    _signal_all(psutil.wait_procs(tree, timeout=0)[1], signal.SIGKILL)
     process.wait()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.demo import DemoRun, run_demo
 
 from scorecard.mail_catcher import MailCatcher
 
@@ -31,6 +32,13 @@ def airflow_db() -> None:
         f"before any test module that imports Airflow (metadata DB {settings.SQL_ALCHEMY_CONN})")
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``scorecard demo`` into a temporary data folder and Airflow home, once for the session: the demo's
+    tests and the UI's browser tests read the same run (one xdist group keeps them on one worker)."""
+    return run_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
+from support import TODAY
 from typer.testing import CliRunner
 
 from scorecard import alerts, mail
@@ -254,7 +255,7 @@ def test_alerts_follow_a_snapshot_taken_by_the_snapshot_module(engine, smtp_serv
     # C01's year-to-date figures at September against 2026 targets: 序时进度 is 75 % on linear flows.
     write_accepted_submission(engine, "C01", "2026-09", {"HTE_APPLY": 8, "TECH_CONTRACT": 30000,
                                                          "CREDIT_LOAN": 1300})
-    snap = snapshots.take_and_load(engine, "2026-09", today=date(2026, 11, 27))
+    snap = snapshots.take_and_load(engine, "2026-09", today=TODAY)
     expected = {(r.unit_code, r.indicator_code): r.status for r in snap.rows
                 if r.status in ("behind", "lagging")}
     answer = alerts.run(engine, "2026-09", smtp(smtp_server))

@@ -1,11 +1,12 @@
 """The scorecard in the Airflow UI as the data team uses it, in a real headless Chromium (Playwright).
 
-After ``scorecard demo`` (once for the module, into a temporary data folder and Airflow home) and with
-``scorecard airflow`` serving its UI on a free port: logging in through Airflow's login page, the UI's
-times in Asia/Shanghai, the month's matrix against the warehouse's snapshot, a rejected file's feedback
-workbook downloaded from the month's submissions, an ingest run's tab and task log, the trigger form's
-answer to month 13, and every scorecard URL refused without the login. Each step leaves screenshots
-(laptop, and phone for the matrix and the submissions) in ``test-artifacts/screenshots/``.
+After ``scorecard demo`` (the session's ``demo`` fixture) and with ``scorecard airflow`` serving its UI
+on a free port (announced with its login, stopped by Ctrl-C with every process under it): logging in
+through Airflow's login page, the project's four DAGs, the UI's times in Asia/Shanghai, the month's matrix
+against the warehouse's snapshot, a rejected file's feedback workbook downloaded from the month's
+submissions, an ingest run's tab and task log, the trigger form's answer to month 13, and every scorecard
+URL refused without the login. Each step leaves screenshots (laptop, and phone for the matrix and the
+submissions) in ``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ import psutil
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from support import REPO
-from test_demo import SCORECARD, DemoRun, kill_tree, run_demo
+from support import REPO, SCORECARD
+from support.demo import DemoRun, kill_tree
 
 from scorecard import snapshots
 from scorecard.mail_catcher import free_port
@@ -109,22 +110,15 @@ def warehouse(demo: DemoRun) -> sa.Engine:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """``scorecard demo`` into a temporary data folder and Airflow home, once for the module."""
-    run = run_demo(tmp_path_factory.mktemp("browser"))
-    assert run.process.returncode == 0, run.process.stderr[-3000:]
-    return run
-
-
-@pytest.fixture(scope="module")
 def airflow(demo: DemoRun) -> Iterator[Airflow]:
     """``scorecard airflow`` on the demo's Airflow home, on a free port; at the end Ctrl-C, which must stop
     it and every process under it."""
+    assert demo.process.returncode == 0, demo.process.stderr[-3000:]
     port, out = free_port(), demo.airflow_home.parent / "scorecard-airflow.txt"
     env = {**os.environ, "SCORECARD_DATA_DIR": str(demo.data),
            "SCORECARD_AIRFLOW_HOME": str(demo.airflow_home), "AIRFLOW__API__PORT": str(port)}
     with out.open("w") as stdout:
-        process = subprocess.Popen([str(SCORECARD), "airflow"], env=env, stdout=stdout,
+        process = subprocess.Popen([SCORECARD, "airflow"], env=env, stdout=stdout,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     tree: list[psutil.Process] = []
     try:
@@ -133,11 +127,16 @@ def airflow(demo: DemoRun) -> Iterator[Airflow]:
             time.sleep(0.5)  # polls the announcement, printed once the UI answers
         announced = out.read_text()
         log = demo.airflow_home / "standalone.log"
-        assert "password: " in announced, announced + (log.read_text()[-3000:] if log.exists() else "")
-        yield Airflow(f"http://127.0.0.1:{port}", announced.split("password: ", 1)[1].split()[0])
+        assert f"Airflow UI: http://127.0.0.1:{port}  login: admin  password: " in announced, (
+            announced + (log.read_text()[-3000:] if log.exists() else ""))
+        password = announced.split("password: ", 1)[1].split()[0]
+        generated = demo.airflow_home / "simple_auth_manager_passwords.json.generated"
+        assert json.loads(generated.read_text()) == {"admin": password}
+        yield Airflow(f"http://127.0.0.1:{port}", password)
         tree = psutil.Process(process.pid).children(recursive=True)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=120) == 0
+        assert process.wait(timeout=60) == 0
+        assert "stopping Airflow" in out.read_text()
         assert psutil.wait_procs(tree, timeout=10)[1] == [], "processes left behind"
     finally:
         kill_tree(process, tree)
@@ -209,11 +208,10 @@ def rejected(demo: DemoRun) -> Rejected:
 
 @pytest.fixture(scope="module")
 def ingest_run(laptop: BrowserContext, airflow: Airflow) -> dict:
-    """The demo's one scorecard_ingest run, from Airflow's API."""
-    answer = laptop.request.get(airflow.url + "/api/v2/dags/scorecard_ingest/dagRuns")
+    """The demo's first scorecard_ingest run, from Airflow's API."""
+    answer = laptop.request.get(airflow.url + "/api/v2/dags/scorecard_ingest/dagRuns?order_by=run_after")
     assert answer.ok, answer.text()
-    [run] = answer.json()["dag_runs"]
-    return run
+    return answer.json()["dag_runs"][0]
 
 
 def test_logging_in_then_the_ui_shows_times_in_shanghai(browser: Browser, airflow: Airflow) -> None:
@@ -231,6 +229,13 @@ def test_logging_in_then_the_ui_shows_times_in_shanghai(browser: Browser, airflo
         expect(page.frame_locator(FRAME).locator("table.matrix")).to_be_visible()
         expect(clock).to_have_text("+08:00")  # the scorecard's pages made Asia/Shanghai the UI's default
         shot(page, "01-scorecard-shanghai")
+
+
+def test_airflow_serves_the_projects_four_dags(laptop: BrowserContext, airflow: Airflow) -> None:
+    answer = laptop.request.get(airflow.url + "/api/v2/dags")
+    assert answer.ok, answer.text()
+    assert {dag["dag_id"] for dag in answer.json()["dags"]} == {
+        "scorecard_ingest", "scorecard_monthly_snapshot", "scorecard_alerts", "scorecard_reminders"}
 
 
 def test_the_months_matrix_is_the_warehouses_snapshot(page: Page, phone: BrowserContext, airflow: Airflow,

@@ -14,12 +14,11 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
-from support import REPO
+from support import REPO, TODAY
 
 from scorecard import bulletin, catalog, ingest, receiving, reports, samples, snapshots, targets, warehouse
 
@@ -27,7 +26,6 @@ pytestmark = pytest.mark.integration
 
 SHOTS = REPO / "test-artifacts" / "screenshots"
 PERIOD = "2026-10"
-TODAY = date(2026, 11, 27)
 SCREENS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from support import HEAVY_MODULES, refuse_imports
+from support import HEAVY_MODULES, SCORECARD, refuse_imports
 from support.submission_files import complete_rows, write_csv, write_workbook, xlsx
 from typer.testing import CliRunner
 
 from scorecard import parsing, validation
 from scorecard.cli import app
-
-SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 
 
 def scorecard(*args: str, env: dict[str, str] | None = None) -> Result:

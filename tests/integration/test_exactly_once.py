@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import CONTRACT_DIR
+from support import CONTRACT_DIR, SCORECARD
 from typer.testing import CliRunner
 
 from scorecard import ingest, receiving, samples, snapshots, targets, warehouse
@@ -26,7 +26,6 @@ from scorecard.cli import app
 from scorecard.mail_catcher import MailCatcher as SmtpServer
 from scorecard.quarantine import STAGING
 
-SCORECARD = str(Path(sys.executable).with_name("scorecard"))
 PERIOD = "2026-10"
 CONTRACT_TARGETS = CONTRACT_DIR / "targets_2026.csv"
 

@@ -8,13 +8,14 @@ import io
 import json
 import re
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from support import TODAY
 from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
 
@@ -23,7 +24,6 @@ from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
 
-TODAY = date(2026, 11, 27)
 PNG_MAGIC = b"\x89PNG"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from support import TODAY
 from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
 
@@ -17,7 +17,6 @@ from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
 
-TODAY = date(2026, 11, 27)
 
 
 def set_target(eng: sa.Engine, unit: str, indicator: str, target: float, year: int = 2026) -> None:

@@ -1,11 +1,10 @@
 """The warehouse schema and catalog loading, on SQLite and PostgreSQL."""
 
-from datetime import date
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from support import CONTRACT_DIR
+from support import CONTRACT_DIR, TODAY
 from support.warehouse_rows import submit
 
 from scorecard import snapshots, targets, warehouse
@@ -55,7 +54,7 @@ def test_migration_0004_drops_the_snapshot_inputs_foreign_keys_keeping_rows(db_u
         warehouse.load_catalog(conn, catalog)
         targets.load(conn, targets.read(TARGETS_2026, catalog))
     sid = submit(eng, "C01", "2026-03", {"HTE_APPLY": 2})
-    taken = snapshots.take(eng, "2026-03", today=date(2026, 11, 27))
+    taken = snapshots.take(eng, "2026-03", today=TODAY)
     assert _snapshot_input_keys(eng) == {"snapshots": ["snapshot_id"], "submissions": ["submission_id"]}
 
     warehouse.migrate(eng)

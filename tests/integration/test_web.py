@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -24,14 +24,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from support import REPO, TODAY
 from support.databases import scratch_postgres
 
 from scorecard import ingest, parsing, receiving, reports, samples, snapshots, targets, validation, warehouse
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-TODAY = date(2026, 11, 27)
 PERIOD = "2026-10"
 INGEST_RUN = "scheduled__2026-11-03T01:00:00+00:00"
 LATE_RUN = "manual__2026-11-20T02:30:00+00:00"

@@ -3,7 +3,8 @@
 The constants every layer uses live here; the helpers live in the package's modules:
 ``submission_files`` (the one builder of submission workbooks and CSV files), ``warehouse_rows``
 (rows written straight into a warehouse), ``databases`` (throwaway PostgreSQL databases) and
-``hostile_inbox`` (an inbox of files a careless or malicious sender would drop).
+``hostile_inbox`` (an inbox of files a careless or malicious sender would drop) and ``demo`` (``scorecard
+demo`` and ``scorecard airflow`` run as a user runs them).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 DAGS_DIR = REPO / "dags"
 CONTRACT_DIR = REPO / "src" / "scorecard" / "defaults"
 """The catalogs and the 2026 targets of the contract, as the package ships them."""
+SCORECARD = str(Path(sys.executable).with_name("scorecard"))
+"""The installed ``scorecard`` command of the environment running the tests."""
 TODAY = date(2026, 11, 27)
 """The date the pipeline is told it is wherever a test passes ``today``: after every month of 2026 up to
 October was due."""

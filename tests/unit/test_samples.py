@@ -6,18 +6,17 @@ import csv
 import io
 import re
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from support import TODAY
 
 from scorecard import catalog as catalog_module
 from scorecard import parsing, samples
 from scorecard.model import ParsedSubmission
 from scorecard.vocabulary import Kind, Rule, Status
 
-TODAY = date(2026, 11, 27)
 YEAR, THROUGH = 2026, 10
 VALUE_RULES = frozenset({Rule.NEGATIVE_VALUE, Rule.OUT_OF_RANGE, Rule.ZERO_DENOMINATOR})
 """Checked by the expectation suites (validation.check_data), not by the parser."""
