@@ -32,11 +32,11 @@ airflow: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-# The suite on every core, a worker per core taking one test module (xdist group) at a time in the order
-# collected (integration first, the longest group among the first); then the line coverage of src/,
+# The suite on every core, a worker per core taking one test module at a time in the order collected
+# (tests/conftest.py: pytest_xdist_make_scheduler); then the line coverage of src/,
 # measured in the pytest processes: code that runs only in the subprocesses some tests start
 # (`scorecard demo`, Airflow's own processes) is not counted.
-PYTEST_ALL := $(BIN)/python -m pytest --numprocesses=logical --dist=loadgroup --no-loadscope-reorder \
+PYTEST_ALL := $(BIN)/python -m pytest --numprocesses=logical --dist=loadscope --no-loadscope-reorder \
 	--cov --cov-report=term:skip-covered
 
 test: $(STAMP) browser

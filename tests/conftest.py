@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,23 +27,18 @@ os.environ["AIRFLOW_HOME"] = AIRFLOW_TEST_HOME
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
-TESTS_DIR = Path(__file__).parent
-INTEGRATION_DIR = TESTS_DIR / "integration"
-SHARED_GROUPS = {"test_demo.py": "demo", "test_browser.py": "demo"}
-"""Modules that share a session fixture (``demo``, one ``scorecard demo`` run) and so one xdist worker."""
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+SHARED_SCOPES = {"tests/integration/test_demo.py": "tests/integration/test_browser.py"}
+"""Modules run by the worker that runs another: they share a session fixture (``demo``, one
+``scorecard demo`` run)."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker and xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers by folder, so that no module can forget them: everything under ``tests/integration`` is
     ``integration``; a test that runs DAGs (``run_dag``) is also ``airflow``, one on a scratch PostgreSQL
-    database (``postgres_url``) also ``postgres``.
-
-    Each module is also one xdist group (``make test`` runs ``--dist loadgroup``): a worker runs a whole
-    module, so its module fixtures are set up once; modules sharing a session fixture form one group."""
+    database (``postgres_url``) also ``postgres``."""
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(
-            SHARED_GROUPS.get(item.path.name, str(item.path.relative_to(TESTS_DIR)))))
         if item.path.is_relative_to(INTEGRATION_DIR):
             item.add_marker(pytest.mark.integration)
         fixtures = getattr(item, "fixturenames", ())
@@ -50,6 +46,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.airflow)
         if "postgres_url" in fixtures:
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With pytest-xdist (``make test``), each worker takes a whole module at a time, in the order
+    collected, so that module fixtures are set up once; ``SHARED_SCOPES`` go with the module they name.
+
+    (xdist's own ``--dist loadgroup`` cannot do the second part on pytest 9.2: pytest-xdist#1386.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_SCOPES.get(module, module)
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture

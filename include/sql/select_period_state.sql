@@ -1,5 +1,6 @@
 -- One row per unit and period already received among those asked: how many submissions it has had
 -- (the next version is one more) and which accepted one is in force.
+-- result types: in_force_submitted_at datetime
 with received as (
     select unit_code, period, submission_id, submitted_at, in_force
     from submissions

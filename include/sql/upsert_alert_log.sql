@@ -1,5 +1,6 @@
 -- One row per alert and recipient: record it as pending before the send; a sent alert, or one another
 -- run is sending, is left alone.
+-- parameter types: detail json
 insert into alert_log (
     kind, period, unit_code, indicator_code, status, recipient, ref, snapshot_id, state, attempts,
     detail, created_at

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,16 +81,6 @@ def _waves(plan: list[Planned]) -> Iterator[list[Planned]]:
         yield wave
 
 
-@cache
-def _period_state() -> sa.TextualSelect:
-    """``select_period_state`` with its types (SQLite hands date-times back as text otherwise)."""
-    return sql_with_lists("select_period_state", "unit_codes", "periods").columns(
-        sa.column("unit_code", sa.String), sa.column("period", sa.String),
-        sa.column("received", sa.Integer), sa.column("in_force_id", sa.Integer),
-        sa.column("in_force_submitted_at", sa.DateTime),
-    )
-
-
 class Loader:
     """Writes a chunk's files and submissions into the warehouse on one connection, wave by wave.
 
@@ -143,7 +132,7 @@ class Loader:
         keys = {(s.unit_code, s.period) for s in subs if s.unit_code and s.period}
         if not keys:
             return {}
-        rows = self.conn.execute(_period_state(), {
+        rows = self.conn.execute(sql_with_lists("select_period_state", "unit_codes", "periods"), {
             "unit_codes": sorted({unit for unit, _ in keys}),
             "periods": sorted({period for _, period in keys}),
         })

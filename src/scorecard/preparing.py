@@ -19,11 +19,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import msgspec
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import parsing, sources, validation
@@ -155,14 +153,14 @@ def store(engine: Engine, run_id: str, batch: int, plan: list[Planned]) -> None:
     """Keep a prepared batch for the run's load task, in place of any prepared before (a retried task)."""
     with engine.begin() as conn:
         conn.execute(sql("delete_prepared_batch"), {"run_id": run_id, "batch": batch})
-        conn.execute(_insert_prepared_batch(), {"run_id": run_id, "batch": batch, "payload": encode(plan),
+        conn.execute(sql("insert_prepared_batch"), {"run_id": run_id, "batch": batch, "payload": encode(plan),
                                                 "prepared_at": datetime.now(UTC).replace(tzinfo=None)})
 
 
 def stored(engine: Engine, run_id: str, batch: int) -> Stored | None:
     """The run's batch as the warehouse holds it; None when it was never prepared (its task failed)."""
     with engine.connect() as conn:
-        row = conn.execute(_select_prepared_batch(), {"run_id": run_id, "batch": batch}).first()
+        row = conn.execute(sql("select_prepared_batch"), {"run_id": run_id, "batch": batch}).first()
     if row is None:
         return None
     return Stored(None if row.payload is None else decode(row.payload), row.result)
@@ -170,7 +168,7 @@ def stored(engine: Engine, run_id: str, batch: int) -> Stored | None:
 
 def mark_loaded(conn: Connection, run_id: str, batch: int, result: dict[str, Any]) -> None:
     """Record, in the transaction that loads the batch, what loading it gave, and let its files go."""
-    conn.execute(_update_prepared_batch_loaded(), {"run_id": run_id, "batch": batch, "result": result})
+    conn.execute(sql("update_prepared_batch_loaded"), {"run_id": run_id, "batch": batch, "result": result})
 
 
 def forget_old(engine: Engine, days: int = KEPT_DAYS) -> None:
@@ -179,18 +177,3 @@ def forget_old(engine: Engine, days: int = KEPT_DAYS) -> None:
     with engine.begin() as conn:
         conn.execute(sql("delete_old_prepared_batches"), {"before": before})
 
-
-@cache
-def _insert_prepared_batch() -> sa.TextClause:
-    return sql("insert_prepared_batch").bindparams(sa.bindparam("payload", type_=sa.LargeBinary))
-
-
-@cache
-def _select_prepared_batch() -> sa.TextualSelect:
-    return sql("select_prepared_batch").columns(sa.column("payload", sa.LargeBinary),
-                                                sa.column("result", sa.JSON))
-
-
-@cache
-def _update_prepared_batch_loaded() -> sa.TextClause:
-    return sql("update_prepared_batch_loaded").bindparams(sa.bindparam("result", type_=sa.JSON))

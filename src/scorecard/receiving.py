@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from scorecard import parsing, sources
@@ -19,15 +17,6 @@ from scorecard.warehouse import sql, sql_with_lists, take_lock, utc_now
 
 LOCK = "ingest"
 """The lock every write of ``received_files`` holds (``warehouse.take_lock``)."""
-
-
-@cache
-def _received_files() -> sa.TextualSelect:
-    """``select_received_files`` with its types (SQLite hands date-times back as text otherwise)."""
-    return sql("select_received_files").columns(
-        sa.column("uri", sa.Text), sa.column("sha256", sa.String), sa.column("size_bytes", sa.BigInteger),
-        sa.column("modified_at", sa.DateTime), sa.column("etag", sa.Text),
-    )
 
 
 class Received:
@@ -38,7 +27,9 @@ class Received:
         self.at: dict[str, list[tuple[str, sources.Version | None]]] = {}
         prefix = sources.uri_prefix(location)
         with engine.connect() as conn:
-            for r in conn.execute(_received_files(), {"prefix": prefix, "prefix_length": len(prefix)}):
+            rows = conn.execute(sql("select_received_files"), {"prefix": prefix,
+                                                               "prefix_length": len(prefix)})
+            for r in rows:
                 self.at.setdefault(r.uri, []).append(
                     (r.sha256, sources.version(r.size_bytes, r.modified_at, r.etag)))
 

@@ -32,7 +32,7 @@ from scorecard.periods import Period, PeriodError
 from scorecard.vocabulary import CITY, Kind, Status, SubmissionStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy import TextClause
+    from scorecard.warehouse import Statement
 
 JSON_FIELDS = ("unit_code", "indicator_code", "actual", "target", "completion_rate", "expected_rate",
                "gap", "status", "stale", "rank", "forecast")
@@ -135,7 +135,7 @@ def checked_period(period: str, today: date | None = None) -> Period:
         raise SnapshotError(str(exc)) from exc
 
 
-def _sql(name: str) -> TextClause:
+def _sql(name: str) -> Statement:
     from scorecard.warehouse import sql
 
     return sql(name)

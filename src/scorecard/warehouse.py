@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -57,10 +58,31 @@ def engine(url: str | None = None) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+Statement: TypeAlias = sa.TextClause | sa.TextualSelect
+"""A statement of ``include/sql``: a textual select when its header types result columns."""
+SQL_TYPES: dict[str, type[sa.types.TypeEngine[Any]]] = {
+    "datetime": sa.DateTime, "bytes": sa.LargeBinary, "json": sa.JSON}
+"""The types a statement's header can give its result columns or its parameters, where the driver's own
+answer would not do: SQLite hands date-times back as text, JSON is text to it, bytes must bind as blobs."""
+_TYPES_LINE = re.compile(r"^-- (result|parameter) types: (.+)$", re.MULTILINE)
+
+
 @cache
-def sql(name: str) -> sa.TextClause:
-    """The statement ``include/sql/<name>.sql``, with its named parameters bound at execution."""
-    return sa.text((config.sql_dir() / f"{name}.sql").read_text(encoding="utf-8"))
+def sql(name: str) -> Statement:
+    """The statement ``include/sql/<name>.sql``, with its named parameters bound at execution.
+
+    Header lines ``-- result types: column type, …`` and ``-- parameter types: name type, …`` (types from
+    ``SQL_TYPES``) type those columns and parameters, so that every backend gives and takes Python's own
+    values (a ``datetime``, a ``dict``, ``bytes``)."""
+    text = (config.sql_dir() / f"{name}.sql").read_text(encoding="utf-8")
+    declared: dict[str, dict[str, Any]] = {"result": {}, "parameter": {}}
+    for kind, pairs in _TYPES_LINE.findall(text):
+        for pair in pairs.split(","):
+            column, type_name = pair.split()
+            declared[kind][column] = SQL_TYPES[type_name]
+    statement = sa.text(text).bindparams(
+        *(sa.bindparam(key, type_=type_) for key, type_ in declared["parameter"].items()))
+    return statement.columns(**declared["result"]) if declared["result"] else statement
 
 
 @cache
@@ -92,7 +114,7 @@ def insert_returning(conn: Connection, table: str, rows: list[dict[str, Any]], k
 
 
 @cache
-def sql_with_lists(name: str, *texts: str, numbers: tuple[str, ...] = ()) -> sa.TextClause:
+def sql_with_lists(name: str, *texts: str, numbers: tuple[str, ...] = ()) -> Statement:
     """The statement ``include/sql/<name>.sql`` whose parameters ``texts`` (lists of strings) and
     ``numbers`` (lists of integers) take a list each: ``in :name`` expands to as many bound values as the
     list holds (typed, so that an empty list compares with its column on PostgreSQL too)."""

@@ -27,6 +27,11 @@ pytestmark = pytest.mark.integration
 PNG_MAGIC = b"\x89PNG"
 
 
+DRAWN_ALIKE_ON_EITHER_BACKEND = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""For a test of how a bulletin looks: its figures are read the same way on both backends, which the
+other tests here check on each."""
+
+
 @pytest.fixture
 def september(engine: sa.Engine) -> sa.Engine:
     """C01 and C02 report HTE_APPLY for August and September (targets 11 and 8, CITY 60)."""
@@ -198,6 +203,7 @@ def test_counts_are_integers_and_money_has_separators(value, unit, shown) -> Non
     assert bulletin.number(value, unit) == shown
 
 
+@DRAWN_ALIKE_ON_EITHER_BACKEND
 def test_bulletin_page_for_a_leader(september: sa.Engine, tmp_path: Path) -> None:
     """Headline, severity order, integer counts, points, Beijing time, heat map, last month, printable."""
     html = Path(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[1]).read_text("utf-8")
@@ -241,6 +247,7 @@ def test_second_version_says_what_changed(september: sa.Engine, tmp_path: Path) 
     assert ("西山区", "新申报高新技术企业数", "1 → 5") in rows
 
 
+@DRAWN_ALIKE_ON_EITHER_BACKEND
 def test_workbook_prints_on_a4_landscape(september: sa.Engine, tmp_path: Path) -> None:
     book = load_workbook(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[0])
     for ws in book.worksheets:

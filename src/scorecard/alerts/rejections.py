@@ -10,7 +10,6 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from scorecard import mail, warehouse
@@ -135,7 +134,7 @@ def notify_rejection(engine: Engine, mailer: mail.Mailer, rejection: Rejection) 
 def retry_rejections(engine: Engine, mailer: mail.Mailer) -> int:
     """Resend the rejection notices whose send failed, one message per recipient and unit; the number of
     notices (one per file and recipient) delivered now."""
-    query = warehouse.sql("select_pending_alert_log").columns(detail=sa.JSON)
+    query = warehouse.sql("select_pending_alert_log")
     with engine.connect() as conn:
         pending = [dict(r._mapping) for r in conn.execute(query, {"kind": str(AlertKind.REJECTED)})]
         units = warehouse.read_catalog(conn).units if pending else {}

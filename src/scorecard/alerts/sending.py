@@ -122,10 +122,6 @@ def logged(conn: Connection, kind: AlertKind, period: str) -> list[sa.RowMapping
                                              {"kind": str(kind), "period": period})]
 
 
-def _upsert() -> sa.TextClause:
-    return warehouse.sql("upsert_alert_log").bindparams(sa.bindparam("detail", type_=sa.JSON))
-
-
 def _mark(engine: Engine, statement: str, outgoing: Outgoing, **values: object) -> None:
     with engine.begin() as conn:
         conn.execute(warehouse.sql(statement), [{**e, **values} for e in outgoing.entries])
@@ -134,12 +130,11 @@ def _mark(engine: Engine, statement: str, outgoing: Outgoing, **values: object) 
 def _claim(engine: Engine, outgoing: Outgoing) -> bool:
     """Record a message's alerts as pending and claim them for this run, under the alerts lock; False
     (nothing claimed) when another run has sent one of them or is sending it."""
-    state = warehouse.sql("select_alert_log_state").columns(sa.column("state", sa.String),
-                                                           sa.column("claimed_at", sa.DateTime))
+    state = warehouse.sql("select_alert_log_state")
     claimed_at = now()
     with engine.begin() as conn:
         warehouse.take_lock(conn, "alerts")
-        conn.execute(_upsert(), outgoing.entries)
+        conn.execute(warehouse.sql("upsert_alert_log"), outgoing.entries)
         rows = [conn.execute(state, e).one() for e in outgoing.entries]
         if any(r.state == "sent" or (r.state == "sending" and r.claimed_at > claimed_at - CLAIM_EXPIRY)
                for r in rows):
