@@ -45,14 +45,14 @@ def _signal_all(processes: Sequence[Any], sig: int) -> None:
             pass
 
 
-def _stop(process: subprocess.Popen[bytes], grace: float = 10) -> None:
-    """Ctrl-C to standalone and every process under it, as a terminal would, but also to those that keep a
-    process group of their own (the executor's workers, which would otherwise hold standalone's output
-    pipes open); SIGTERM after ``grace`` seconds, SIGKILL to whatever is left 5 seconds later.
+def _stop(process: subprocess.Popen[bytes], grace: float = 5) -> None:
+    """Ctrl-C to standalone, which stops its components; after ``grace`` seconds SIGTERM to every process
+    still under it, including those that keep a process group of their own (the executor's workers, which
+    would otherwise hold standalone's output pipes open), and SIGKILL to whatever is left 5 seconds later.
 
-    The grace is short because Airflow's scheduler sometimes never finishes its Ctrl-C (it hangs before
-    telling the LocalExecutor's workers, which ignore SIGINT, to stop): Ctrl-C must still stop everything
-    within seconds, as a terminal user expects."""
+    Only standalone gets the Ctrl-C: Airflow's scheduler, given SIGINT beside standalone's own SIGTERM,
+    sometimes never finishes stopping (it hangs before telling the LocalExecutor's workers, which ignore
+    SIGINT, to stop)."""
     import signal
 
     import psutil
@@ -62,11 +62,10 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 10) -> None:
         tree = [leader, *leader.children(recursive=True)]
     except psutil.NoSuchProcess:
         tree = []
-    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5)):
-        _signal_all(tree, sig)
-        if not psutil.wait_procs(tree, timeout=wait)[1]:
-            break
-    _signal_all(psutil.wait_procs(tree, timeout=0)[1], signal.SIGKILL)
+    _signal_all(tree[:1], signal.SIGINT)
+    if psutil.wait_procs(tree, timeout=grace)[1]:
+        _signal_all(tree, signal.SIGTERM)
+        _signal_all(psutil.wait_procs(tree, timeout=5)[1], signal.SIGKILL)
     process.wait()
 
 
