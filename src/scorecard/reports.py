@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from scorecard import bulletin, config, labels, snapshots
 from scorecard.catalog import Catalog
 from scorecard.faults import StorageUnavailable
-from scorecard.fonts import cjk_font
+from scorecard.fonts import WEB_FONT_FAMILY, cjk_font, web_font_css
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
 from scorecard.xlsx import append_row, print_setup
@@ -320,7 +320,10 @@ def _html(context: dict[str, Any]) -> bytes:
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
-    return env.get_template("bulletin.html.j2").render(**context).encode("utf-8")
+    template = env.get_template("bulletin.html.j2")
+    page = template.render(**context, web_font="", web_font_family=WEB_FONT_FAMILY)
+    embedded = web_font_css(page)  # the page's own characters, whatever the reader's fonts
+    return template.render(**context, web_font=embedded, web_font_family=WEB_FONT_FAMILY).encode("utf-8")
 
 
 def _display(row: dict[str, Any], change: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from support import TODAY
 from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
 
-from scorecard import bulletin, reports, snapshots, sources, warehouse
+from scorecard import bulletin, fonts, reports, snapshots, sources, warehouse
 from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
@@ -245,6 +245,18 @@ def test_second_version_says_what_changed(september: sa.Engine, tmp_path: Path) 
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td>", changed)
     assert ("全市", "新申报高新技术企业数", "10 → 14") in rows
     assert ("西山区", "新申报高新技术企业数", "1 → 5") in rows
+
+
+@DRAWN_ALIKE_ON_EITHER_BACKEND
+def test_the_page_embeds_a_font_with_every_character_it_shows(september: sa.Engine, tmp_path: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    html = Path(reports.write_bulletin(september, "2026-09", out_dir=str(tmp_path))[1]).read_text("utf-8")
+    [data] = re.findall(r"src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", html)
+    covered = {chr(code) for code in TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()}
+    shown = {c for c in html if not c.isascii() and not c.isspace()}
+    assert "科" in shown and shown - covered == set()
+    assert f'font-family: "{fonts.WEB_FONT_FAMILY}"' in html and len(data) < 400_000
 
 
 @DRAWN_ALIKE_ON_EITHER_BACKEND
