@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from scorecard.labels import RULE_HINTS, RULE_HINTS_EN, SEVERITIES
 from scorecard.model import ParsedSubmission, Problem
 from scorecard.parsing.labels import LABELS, NUMBER_FIELDS, label_key
+from scorecard.parsing.workbooks import PROBLEMS_SHEET
 from scorecard.vocabulary import Rule, Severity
 from scorecard.xlsx import MAX_COLUMNS, MAX_ROWS, append_row, set_value, text
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from openpyxl.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-PROBLEMS_SHEET = "问题清单 Problems"
 DATA_SHEET = "原始数据 data"
 HIGHLIGHT = "FFC7CE"
 WARNING_FILL = "FFEB9C"

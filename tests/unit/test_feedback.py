@@ -199,6 +199,25 @@ def test_workbook_cells_are_marked_and_problems_listed_first(catalog) -> None:
         (sub.unit_code, sub.period, str(p.rule), p.cell) for p in sub.problems]
 
 
+def test_the_copy_sent_back_is_read_from_the_clerks_sheet_whatever_its_name(catalog) -> None:
+    """The problem list comes first in the feedback: the copy, fixed and sent back, is still read from the
+    clerk's own sheet, not from the problem list."""
+    sheet = grid(catalog)
+    code = flow_code(catalog)
+    set_cell(sheet, code, VALUE, "many")
+    book, _ = build("c.xlsx", xlsx(sheet, title="Sheet1"), catalog)
+    fixed = load_workbook(io.BytesIO(book))
+    assert fixed.sheetnames == [feedback.PROBLEMS_SHEET, "Sheet1"]
+    fixed["Sheet1"][f"C{excel_row(sheet, code)}"] = 12
+    out = io.BytesIO()
+    fixed.save(out)
+
+    [sub] = parse("c.xlsx", out.getvalue(), catalog)
+
+    assert sub.sheet == "Sheet1" and sub.problems == []
+    assert {r.indicator_code: r.value for r in sub.rows}[code] == 12
+
+
 def test_csv_lines_are_marked_on_their_own_line(catalog) -> None:
     """A note running over two lines moves the next records one line down: each stays at its line."""
     records = csv_records(catalog)

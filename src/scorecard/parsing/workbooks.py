@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
 
 SHEET_NAMES = frozenset({"submission", "填报表"})
+"""The names of a submission's data sheet; failing them, the first visible worksheet is read."""
+PROBLEMS_SHEET = "问题清单 Problems"
+"""The sheet a feedback workbook puts in front of the clerk's own: never read as the data, so that the
+marked copy, fixed and sent back, is read from the clerk's sheet whatever its name."""
 Grid = Sequence[Sequence[object]]
 """A sheet as python-calamine reads it: rows of cell values from A1."""
 
@@ -82,10 +86,12 @@ def read_workbook(name: str, data: bytes) -> Draft | list[ParsedSubmission]:
 
 
 def _choose_sheet(book: CalamineWorkbook) -> str | None:
-    """The sheet named ``submission``/``填报表``, else the first visible worksheet."""
+    """The sheet named ``submission``/``填报表``, else the first visible worksheet (a feedback's problem
+    list aside)."""
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
-    sheets = [s for s in book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+    sheets = [s for s in book.sheets_metadata
+              if s.typ == SheetTypeEnum.WorkSheet and s.name != PROBLEMS_SHEET]
     named = next((s.name for s in sheets if unicodedata.normalize("NFKC", s.name).strip().casefold()
                   in SHEET_NAMES), None)
     return named or next((s.name for s in sheets if s.visible == SheetVisibleEnum.Visible), None)
