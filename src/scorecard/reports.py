@@ -119,11 +119,12 @@ def _snapshot(engine: Engine, period: str, version: int | None) -> snapshots.Sna
 
 # ---- charts -------------------------------------------------------------------------------------
 
-def _figure_png(fig: Figure) -> bytes:
+def _figure_png(fig: Figure, laid_out: bool = False) -> bytes:
+    """``fig`` as a PNG; cropped to what it draws unless ``laid_out`` already (cropping costs a drawing)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches=None if laid_out else "tight")
     plt.close(fig)
     return buffer.getvalue()
 
@@ -186,7 +187,7 @@ def _charts(snap: snapshots.Snapshot, cat: Catalog, history: dict[str, list[dict
         fig.legend(handles=_status_legend(drawn_in, shown), loc="upper center", ncols=len(shown) + 1,
                    bbox_to_anchor=(0.5, 1.0), fontsize="small", frameon=False,
                    title=f"{t['chart_history']} {snap.year}")
-        monthly = Chart(TEXT[lang]["chart_history"], _figure_png(fig))
+        monthly = Chart(TEXT[lang]["chart_history"], _figure_png(fig, laid_out=True))
     return [progress, monthly]
 
 
