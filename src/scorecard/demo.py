@@ -200,8 +200,7 @@ def outcome(period: str, before: set[Path]) -> Outcome:
     """Read the results from the warehouse and the data folder."""
     import sqlalchemy as sa
 
-    from scorecard import snapshots, warehouse
-    from scorecard.vocabulary import CITY
+    from scorecard import bulletin, snapshots, warehouse
 
     engine = warehouse.engine(config.default_db_url())
     with engine.connect() as conn:
@@ -216,7 +215,7 @@ def outcome(period: str, before: set[Path]) -> Outcome:
     bulletins = sorted((data / "bulletins").glob(f"bulletin_{period}_v{snap.version}.*"))
     kept = emails()
     return Outcome(submissions=counts,
-                   city_rows=[r for r in snap.rows if r.unit_code == CITY], version=snap.version,
+                   city_rows=bulletin.city_rows(snap), version=snap.version,
                    missing_units=snap.missing_units, bulletins=bulletins,
                    feedback=sorted((data / "quarantine").rglob("*_feedback.xlsx")),
                    emails=kept, new_emails=[p for p in kept if p not in before])
@@ -240,7 +239,8 @@ def table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
 
 
 def city_table(rows: Sequence[Row]) -> str:
-    """The city's indicators: actual, target, completion, 序时进度, gap (points) and status."""
+    """The city's indicators, worst first as in the bulletin: actual, target, completion, 序时进度, gap
+    (points) and status."""
     from scorecard import catalog, mail
 
     indicators = catalog.load_files().indicators

@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from support.demo import DemoRun, run_demo
 
+from scorecard import bulletin
+
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
 
@@ -62,6 +64,9 @@ def test_demo_runs_the_year_and_says_where_everything_is(demo: DemoRun) -> None:
     assert state["submissions"]["accepted"] > 90 and state["submissions"]["rejected"] >= 10, state
     assert state["snapshots"] == {f"2026-{month:02d}": 1 for month in range(1, 11)}
     assert "序时进度" in out and "高新技术企业总数" in out and "lagging" in out
+    city = out.split("  status\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]  # under the rule line
+    order = [bulletin.SEVERITY.index(line.split()[-1]) for line in city]
+    assert len(order) == 17 and order == sorted(order), city  # worst first, as in the bulletin
     assert "not reported yet: P04" in out
     assert (demo.airflow_home / "airflow.db").is_file()
     assert (demo.airflow_home / "demo.log").read_text().count("DagRun Finished") == 4
