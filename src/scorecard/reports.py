@@ -4,8 +4,8 @@ The page is what a leader reads in a minute: a headline box (the city's indicato
 units missing, the biggest move since last month), a unit × indicator heat map, the city table worst
 first (with the change since last month), what changed since the previous version, the units that have
 not reported, and two charts: the city's completion against 序时进度 per indicator, and small multiples of
-its completion month by month. The workbook holds the city table, one ranking per indicator, the units
-missing and the charts, with number formats per measure unit and a print set-up. How figures are shown
+its completion month by month. The workbook (``bulletin_workbook``) holds the city table, the heat map,
+one ranking per indicator, the units missing and the charts. How figures are shown
 and ordered is ``bulletin``'s.
 Charts use the CJK font the mplfonts package ships (or the machine's); without one they are drawn in
 English.
@@ -23,33 +23,21 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from scorecard import bulletin, config, labels, snapshots
+from scorecard.bulletin_workbook import COLOURS, COLUMNS, FIGURES, RATES, headings, workbook
 from scorecard.catalog import Catalog
 from scorecard.faults import StorageUnavailable
 from scorecard.fonts import WEB_FONT_FAMILY, cjk_font, web_font_css
 from scorecard.sources import join, write_bytes
 from scorecard.vocabulary import CITY
-from scorecard.xlsx import append_row, print_setup
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-    from openpyxl.worksheet.worksheet import Worksheet
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
-COLOURS = {"achieved": "C6EFCE", "on_track": "E2EFDA", "behind": "FFEB9C", "lagging": "FFC7CE",
-           "no_data": "D9D9D9", "no_target": "F2F2F2"}
-"""The workbook's status fills (and the scorecard pages')."""
 STRONG = {"achieved": "#1a7f37", "on_track": "#8cc265", "behind": "#f2b705", "lagging": "#d1242f",
           "no_data": "#9e9e9e", "no_target": "#d0d0d0"}
 """The status colours of the page's heat map and of the charts: strong enough to tell apart at a glance."""
 EXPECTED_COLOUR = "#1f4e79"
-COLUMNS = {
-    "city": ("indicator_code", "indicator_name", "measure_unit", "actual", "target", "completion_rate",
-             "expected_rate", "gap_points", "status", "forecast"),
-    "ranking": ("rank", "unit_code", "unit_name", "actual", "target", "completion_rate", "expected_rate",
-                "gap_points", "status", "stale"),
-    "missing": ("unit_code", "unit_name", "contact_email"),
-}
-"""The columns of each table, headed in ``labels``' words."""
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "科技创新指标考核月报", "version": "版本", "taken_at": "生成时间",
@@ -218,102 +206,6 @@ def _missing(snap: snapshots.Snapshot, cat: Catalog, lang: str) -> list[dict[str
             for u in snap.missing_units]
 
 
-# ---- workbook -----------------------------------------------------------------------------------
-
-RATES = ("completion_rate", "expected_rate")
-FIGURES = ("actual", "target", "forecast")
-
-
-def _headings(columns: tuple[str, ...], lang: str) -> list[str]:
-    return [labels.field(c, lang) for c in columns]
-
-
-def _cell_value(row: dict[str, Any], column: str) -> Any:
-    if column == "status":
-        return row["status_label"]
-    if column == "gap_points":
-        return None if row["gap"] is None else row["gap"] * 100
-    return row[column]
-
-
-def _write_sheet(ws: Worksheet, columns: tuple[str, ...], rows: list[dict[str, Any]], lang: str,
-                 threshold: float | None = None) -> None:
-    """Headings and rows (text as text): a status as its words in its colour, rates as percentages, gaps
-    in percentage points (red when lagging, amber when behind), figures in their measure unit's format;
-    header frozen and repeated on every printed page, A4 landscape fit to width."""
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    for cell in append_row(ws, _headings(columns, lang)):
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F0F0F0")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        cells = append_row(ws, [_cell_value(row, c) for c in columns])
-        for column, cell in zip(columns, cells, strict=True):
-            if column == "status":
-                cell.fill = PatternFill("solid", fgColor=COLOURS[row["status"]])
-            elif column in RATES:
-                cell.number_format = "0.0%"
-            elif column == "gap_points":
-                cell.number_format = bulletin.POINTS_FORMAT
-            elif column in FIGURES:
-                cell.number_format = bulletin.number_format(row.get("measure_unit") or "")
-    if "gap_points" in columns and rows:
-        letter = ws.cell(row=1, column=columns.index("gap_points") + 1).column_letter
-        area = f"{letter}2:{letter}{len(rows) + 1}"
-        limit = -100 * (threshold if threshold is not None else 0.1)
-        ws.conditional_formatting.add(area, CellIsRule(operator="lessThanOrEqual", formula=[str(limit)],
-                                                       fill=PatternFill("solid", bgColor=COLOURS["lagging"])))
-        ws.conditional_formatting.add(area, CellIsRule(operator="lessThan", formula=["0"],
-                                                       fill=PatternFill("solid", bgColor=COLOURS["behind"])))
-    ws.freeze_panes = "A2"
-    for column in ws.columns:
-        ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
-            len(str(c.value or "")) * (2 if any(ord(ch) > 255 for ch in str(c.value or "")) else 1)
-            for c in column[:1] + column[1:] if not isinstance(c.value, float))))
-    print_setup(ws)
-
-
-def _sheet_title(text: str, taken: set[str] | None = None) -> str:
-    """A legal sheet name, unique among ``taken`` (which it joins)."""
-    title = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31]
-    if taken is not None:
-        base, n = title, 2
-        while title.lower() in taken:
-            title = f"{base[:31 - len(str(n)) - 1]}~{n}"
-            n += 1
-        taken.add(title.lower())
-    return title
-
-
-def _workbook(context: dict[str, Any], charts: list[Chart], lang: str, threshold: float) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.drawing.image import Image
-
-    t = TEXT[lang]
-    taken = {t["city_sheet"].lower(), t["missing_sheet"].lower(), t["charts"].lower()}
-    book = Workbook()
-    ws = book.active
-    ws.title = _sheet_title(t["city_sheet"])
-    _write_sheet(ws, COLUMNS["city"], context["city_rows"], lang, threshold)
-    for ranking in context["rankings"]:
-        ws = book.create_sheet(_sheet_title(ranking["name"], taken))
-        _write_sheet(ws, COLUMNS["ranking"], ranking["rows"], lang, threshold)
-    ws = book.create_sheet(_sheet_title(t["missing_sheet"]))
-    _write_sheet(ws, COLUMNS["missing"], context["missing"], lang)
-    ws = book.create_sheet(_sheet_title(t["charts"]))
-    anchor_row = 1
-    for chart in charts:
-        image = Image(io.BytesIO(chart.png))
-        ws.add_image(image, f"A{anchor_row}")
-        anchor_row += int(image.height / 20) + 2
-    print_setup(ws)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 # ---- page ---------------------------------------------------------------------------------------
 
 def _html(context: dict[str, Any]) -> bytes:
@@ -352,13 +244,13 @@ def _page_context(engine: Engine, snap: snapshots.Snapshot, cat: Catalog, contex
     return {
         "lang": lang, "t": TEXT[lang], "period": snap.period, "version": snap.version,
         "taken_at": bulletin.local_time(snap.taken_at), "colours": COLOURS, "strong": STRONG,
-        "headers": {**{name: _headings(cols, lang) for name, cols in COLUMNS.items()},
-                    "page": _headings(columns, lang)},
+        "headers": {**{name: headings(cols, lang) for name, cols in COLUMNS.items()},
+                    "page": headings(columns, lang)},
         "forecast": labels.field("forecast", lang), "points": labels.POINTS.said_in(lang),
         "statuses": [{"status": str(s), "label": labels.status(s, lang)} for s in bulletin.SEVERITY],
         "headline": bulletin.headline(city, changes, snap.missing_units, cat, lang),
         "has_previous": before is not None, "previous": previous,
-        "heat": bulletin.heat_map(snap, [r.indicator_code for r in city], cat, lang),
+        "heat": context["heat"],
         "city_rows": [_display(r, changes.get(r["indicator_code"])) for r in context["city_rows"]],
         "changed": bulletin.version_changes(diff, cat, lang) if diff else None,
         "missing": context["missing"], "charts": charts,
@@ -379,15 +271,16 @@ def write_bulletin(engine: Engine, period: str, version: int | None = None, out_
     with engine.connect() as conn:
         cat = read_catalog(conn)
         history = {code: snapshots.history(conn, CITY, code, snap.year) for code in sorted(cat.indicators)}
+    worst_first = [r.indicator_code for r in bulletin.city_rows(snap)]
     context = {"city_rows": _city_table(snap, cat, lang), "rankings": _rankings(snap, cat, lang),
-               "missing": _missing(snap, cat, lang)}
+               "missing": _missing(snap, cat, lang), "heat": bulletin.heat_map(snap, worst_first, cat, lang)}
     charts = _charts(snap, cat, history, lang)
     stem = f"bulletin_{snap.period}_v{snap.version}" + ("" if lang == "zh" else f"_{lang}")
     out_dir = out_dir or config.output_dir()
-    workbook = _workbook(context, charts, lang, snap.threshold)
+    book = workbook(context, [chart.png for chart in charts], TEXT[lang], lang, snap.threshold)
     page = _html(_page_context(engine, snap, cat, context, charts, lang))
     try:
-        files = {"xlsx": write_bytes(join(out_dir, f"{stem}.xlsx"), workbook),
+        files = {"xlsx": write_bytes(join(out_dir, f"{stem}.xlsx"), book),
                  "html": write_bytes(join(out_dir, f"{stem}.html"), page)}
     except OSError as exc:
         reason = exc.strerror or exc

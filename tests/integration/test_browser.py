@@ -36,8 +36,8 @@ from support import REPO, SCORECARD
 from support.demo import DemoRun, kill_tree
 
 from scorecard import snapshots
+from scorecard.bulletin_workbook import COLOURS
 from scorecard.mail_catcher import free_port
-from scorecard.reports import COLOURS
 from scorecard.snapshots import Snapshot
 
 pytestmark = pytest.mark.airflow

@@ -19,7 +19,7 @@ from support import TODAY
 from support.warehouse_rows import set_targets, submit
 from typer.testing import CliRunner
 
-from scorecard import bulletin, fonts, reports, snapshots, sources, warehouse
+from scorecard import bulletin, bulletin_workbook, fonts, reports, snapshots, sources, warehouse
 from scorecard.cli import app
 
 pytestmark = pytest.mark.integration
@@ -53,9 +53,16 @@ def test_chinese_bulletin(september: sa.Engine, tmp_path: Path) -> None:
     book = load_workbook(files[0])
     with september.connect() as conn:
         cat = warehouse.read_catalog(conn)
-    assert book.sheetnames[0] == "全市" and book.sheetnames[-2:] == ["未报送单位", "图表"]
-    assert sorted(book.sheetnames[1:-2]) == sorted(i.name_zh for i in cat.indicators.values())
-    assert book.sheetnames[1] == "新申报高新技术企业数"  # the only lagging indicator comes first
+    assert book.sheetnames[:2] == ["全市", "各单位完成情况"]
+    assert book.sheetnames[-2:] == ["未报送单位", "图表"]
+    assert sorted(book.sheetnames[2:-2]) == sorted(i.name_zh for i in cat.indicators.values())
+    assert book.sheetnames[2] == "新申报高新技术企业数"  # the only lagging indicator comes first
+
+    heat = book["各单位完成情况"]  # the page's heat map: indicators worst first, the city's column first
+    assert heat["A2"].value == "新申报高新技术企业数" and heat["B1"].value == "全市"
+    assert heat["B2"].value == round(100 * 10 / 60)
+    assert heat["B2"].fill.fgColor.rgb.endswith(bulletin_workbook.COLOURS["lagging"])
+    assert heat.freeze_panes == "B2" and heat.page_setup.orientation == "landscape"
 
     city = {row[0].value: row for row in book["全市"].iter_rows(min_row=2)}
     assert [c.value for c in book["全市"][1]][:9] == [
@@ -95,7 +102,8 @@ def test_english_bulletin_of_an_older_version(september: sa.Engine, tmp_path: Pa
     files = reports.write_bulletin(september, "2026-09", version=1, out_dir=str(tmp_path), lang="en")
     assert [Path(f).name for f in files] == ["bulletin_2026-09_v1_en.xlsx", "bulletin_2026-09_v1_en.html"]
     book = load_workbook(files[0])
-    assert book.sheetnames[0] == "City" and book.sheetnames[-2:] == ["Not reported", "Charts"]
+    assert book.sheetnames[:2] == ["City", "Units at a glance"]
+    assert book.sheetnames[-2:] == ["Not reported", "Charts"]
     city = {row[0].value: [c.value for c in row] for row in book["City"].iter_rows(min_row=2)}
     assert city["HTE_APPLY"][3] == 10  # version 1: 9 + 1, not the corrected 9 + 5
     assert city["HTE_APPLY"][8] == "lagging"
@@ -266,8 +274,9 @@ def test_workbook_prints_on_a4_landscape(september: sa.Engine, tmp_path: Path) -
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
         assert ws.page_setup.fitToHeight == 0
-    for ws in book.worksheets[:-1]:
-        assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1"
+    for ws in book.worksheets[:-1]:  # the heat map keeps its indicators' column in view too
+        assert ws.freeze_panes == ("B2" if ws.title == "各单位完成情况" else "A2")
+        assert ws.print_title_rows == "$1:$1"
     city = book["全市"]
     assert city.conditional_formatting and any(
         "H2" in str(rng.sqref) for rng in city.conditional_formatting)
