@@ -6,7 +6,7 @@
 #
 # AIRFLOW_VERSION must equal the apache-airflow pin of requirements.lock (tests/unit/test_compose.py checks).
 ARG AIRFLOW_VERSION=3.3.2
-ARG PYTHON_VERSION=3.11
+ARG PYTHON_VERSION=3.12
 FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
 
 ARG AIRFLOW_VERSION

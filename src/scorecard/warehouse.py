@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -45,6 +46,7 @@ def engine(url: str | None = None) -> Engine:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _adapt_dates_as_sqlite_did()
         eng = sa.create_engine(url, connect_args={"timeout": 60})
 
         @sa.event.listens_for(eng, "connect")
@@ -56,6 +58,13 @@ def engine(url: str | None = None) -> Engine:
 
         return eng
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _adapt_dates_as_sqlite_did() -> None:
+    """Bind ``date`` and ``datetime`` parameters as the text sqlite3's default adapters gave (ISO 8601, a
+    space between date and time): Python 3.12 deprecates those defaults, the warehouse's rows keep them."""
+    sqlite3.register_adapter(date, date.isoformat)
+    sqlite3.register_adapter(datetime, lambda moment: moment.isoformat(" "))
 
 
 Statement: TypeAlias = sa.TextClause | sa.TextualSelect
