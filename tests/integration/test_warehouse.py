@@ -1,5 +1,7 @@
 """The warehouse schema and catalog loading, on SQLite and PostgreSQL."""
 
+import warnings
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from alembic import command
@@ -97,3 +99,15 @@ def test_migrations_0005_and_0006_upgrade_and_downgrade_keeping_rows(db_url: str
     with eng.connect() as conn:
         kept = conn.execute(sa.text("select submission_id from submissions where in_force")).scalars().all()
     assert kept == [sid]
+
+
+def test_sqlite_keeps_dates_as_its_old_default_adapters_wrote_them(sqlite_url: str) -> None:
+    """Python 3.12 deprecates sqlite3's default date adapters; the warehouse binds the same text without
+    them (and without the warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with warehouse.engine(sqlite_url).connect() as conn:
+            written = conn.execute(sa.text("select :day, :moment, :whole"), {
+                "day": date(2026, 10, 5), "moment": datetime(2026, 11, 30, 8, 5, 1, 250),
+                "whole": datetime(2026, 11, 30, 8, 5)}).one()
+    assert tuple(written) == ("2026-10-05", "2026-11-30 08:05:01.000250", "2026-11-30 08:05:00")
