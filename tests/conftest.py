@@ -76,23 +76,54 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'warehouse.db'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest) -> str:
     """An empty warehouse URL, once on SQLite and once on PostgreSQL."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
 
 
-@pytest.fixture
-def engine(db_url: str) -> sa.Engine:
-    """A migrated warehouse holding the default catalogs and the contract's 2026 targets."""
+def ready_warehouse(url: str) -> sa.Engine:
+    """The warehouse at ``url`` migrated, holding the default catalogs and the contract's 2026 targets."""
     from scorecard import targets, warehouse
 
-    eng = warehouse.engine(db_url)
+    eng = warehouse.engine(url)
     cat = warehouse.init_db(eng)
     with eng.begin() as conn:
         targets.load(conn, targets.read(CONTRACT_DIR / "targets_2026.csv", cat))
     return eng
+
+
+@pytest.fixture(scope="session")
+def postgres_ready_template() -> Iterator[str]:
+    """The name of a database on the PostgreSQL server made ready once per session (per xdist worker):
+    each test's ready warehouse is a copy of it, cheaper than migrating and loading again."""
+    with scratch_postgres("scorecard_template") as url:
+        ready_warehouse(url).dispose()
+        yield sa.engine.make_url(url).database
+
+
+@pytest.fixture(params=BACKENDS)
+def warehouse_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a ready warehouse (``ready_warehouse``), once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+        ready_warehouse(url)
+        yield url
+    else:
+        with scratch_postgres(template=request.getfixturevalue("postgres_ready_template")) as url:
+            yield url
+
+
+@pytest.fixture
+def engine(warehouse_url: str) -> sa.Engine:
+    """A ready warehouse (``ready_warehouse``): migrated, with the default catalogs and the 2026 targets."""
+    from scorecard import warehouse
+
+    return warehouse.engine(warehouse_url)
 
 
 @pytest.fixture(scope="session")

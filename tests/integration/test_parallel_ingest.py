@@ -76,8 +76,8 @@ def test_worker_processes_give_the_answer_and_warehouse_of_one_process(engine, i
 
 
 def test_mapped_tasks_prepare_in_any_order_and_load_in_receiving_order(
-        engine, db_url, inbox, one_process, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SCORECARD_DB_URL", db_url)
+        engine, warehouse_url, inbox, one_process, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB_URL", warehouse_url)
     monkeypatch.setenv("SCORECARD_QUARANTINE", str(tmp_path / "quarantine"))
     batches = tasks.pending_batches(str(inbox), batch_size=2)
     assert [len(b) for b in batches] == [2, 2, 2, 2, 2, 1]
@@ -92,8 +92,8 @@ def test_mapped_tasks_prepare_in_any_order_and_load_in_receiving_order(
 
 
 def test_a_batch_that_failed_to_prepare_is_left_for_the_next_run_with_those_after_it(
-        engine, db_url, inbox, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SCORECARD_DB_URL", db_url)
+        engine, warehouse_url, inbox, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB_URL", warehouse_url)
     monkeypatch.setenv("SCORECARD_QUARANTINE", str(tmp_path / "quarantine"))
     batches = tasks.pending_batches(str(inbox), batch_size=4)
     prepared = [tasks.prepare_batch(batches[i], "run-1", i) for i in (0, 2)]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 PNG_MAGIC = b"\x89PNG"
 
 
-DRAWN_ALIKE_ON_EITHER_BACKEND = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+DRAWN_ALIKE_ON_EITHER_BACKEND = pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 """For a test of how a bulletin looks: its figures are read the same way on both backends, which the
 other tests here check on each."""
 

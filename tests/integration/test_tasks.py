@@ -21,9 +21,9 @@ class Event:
 
 
 @pytest.fixture
-def snapshotted(engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def snapshotted(engine, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A warehouse (the one the tasks open) holding snapshots of July, August and September 2026."""
-    monkeypatch.setenv("SCORECARD_DB_URL", db_url)
+    monkeypatch.setenv("SCORECARD_DB_URL", warehouse_url)
     periods = ["2026-07", "2026-08", "2026-09"]
     for period in periods:
         snapshots.take(engine, period)
