@@ -2,7 +2,7 @@
 
 A project-local ``AIRFLOW_HOME`` (``SCORECARD_AIRFLOW_HOME``, else ``.airflow/`` in the project) with its
 metadata database on SQLite, the project's ``dags/`` and ``plugins/`` folders (the scorecard pages in the
-UI), no example DAGs, the virtual environment's
+UI), no example DAGs, task supervisors checking every second, the virtual environment's
 ``bin/`` first on ``PATH`` (Airflow starts its components by command name), and the demo warehouse: the
 SQLite file of the data folder, whatever ``SCORECARD_DB_URL`` says, so that a demo never writes into a
 real warehouse.
@@ -55,6 +55,9 @@ def environment(home: Path | None = None, base: Mapping[str, str] | None = None,
         "AIRFLOW__CORE__DAGS_FOLDER": str(config.project_dir() / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.project_dir() / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # A task's supervisor notices that its task ended within a second (by default it may take 5 s,
+        # the executor's slot held meanwhile: a quick task then looks 5 s long in the UI).
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
         "PATH": os.pathsep.join([str(bin_dir()), env.get("PATH", "")]),
         "GX_ANALYTICS_ENABLED": "false",
         "SCORECARD_DATA_DIR": str(data),

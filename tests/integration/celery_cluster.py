@@ -129,6 +129,9 @@ class AirflowCluster:
             "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{self.metadata_url}",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            # A task's supervisor notices that its task ended within this many seconds (5 by default:
+            # a quick task would often hold its Celery slot for 5 s after it ended).
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
             "AIRFLOW__API__HOST": "127.0.0.1",
