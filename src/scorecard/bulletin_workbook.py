@@ -78,7 +78,7 @@ def _write_sheet(ws: Worksheet, columns: tuple[str, ...], rows: list[dict[str, A
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(10, min(40, 2 + max(
             len(str(c.value or "")) * (2 if any(ord(ch) > 255 for ch in str(c.value or "")) else 1)
-            for c in column[:1] + column[1:] if not isinstance(c.value, float))))
+            for c in column if not isinstance(c.value, float))))
     print_setup(ws)
 
 
