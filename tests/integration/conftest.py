@@ -37,7 +37,7 @@ def airflow_db() -> None:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """``scorecard demo`` into a temporary data folder and Airflow home, once for the session: the demo's
-    tests and the UI's browser tests read the same run (one xdist group keeps them on one worker)."""
+    tests and the UI's browser tests read the same run (``SHARED_SCOPES`` keeps them on one worker)."""
     return run_demo(tmp_path_factory.mktemp("demo"))
 
 
